@@ -1,0 +1,4 @@
+//! Accounts: operator self-registration (R-O1), operator profiles, staff creation (R-A9).
+
+pub mod routes;
+pub mod service;

@@ -1,0 +1,141 @@
+//! Typed configuration, read once from the environment at start-up (see `.env.example`).
+
+use std::net::SocketAddr;
+use std::time::Duration;
+
+use anyhow::{bail, Context};
+
+use crate::crypto::MasterKey;
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Environment {
+    Development,
+    Test,
+    Production,
+}
+
+#[derive(Clone)]
+pub struct Config {
+    pub database_url: String,
+    pub bind: SocketAddr,
+    pub redis_url: Option<String>,
+    pub environment: Environment,
+    pub master_key: MasterKey,
+    /// HMAC secret that signs access tokens.
+    pub token_secret: Vec<u8>,
+    pub access_token_ttl: Duration,
+    pub refresh_token_ttl: Duration,
+    pub max_body_bytes: usize,
+    pub db_max_connections: u32,
+    pub log_json: bool,
+}
+
+impl std::fmt::Debug for Config {
+    /// Secrets are never printed.
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Config")
+            .field("bind", &self.bind)
+            .field("redis_url", &self.redis_url.as_ref().map(|_| "<set>"))
+            .field("environment", &self.environment)
+            .field("access_token_ttl", &self.access_token_ttl)
+            .field("refresh_token_ttl", &self.refresh_token_ttl)
+            .finish_non_exhaustive()
+    }
+}
+
+/// Development keys, used only outside production so `make run` works out of the box.
+const DEV_MASTER_KEY: &str = "ZGV2LW9ubHktbWFzdGVyLWtleS1kby1ub3QtdXNlISE=";
+const DEV_TOKEN_SECRET: &str = "dev-only-token-secret-change-me-in-production";
+
+impl Config {
+    pub fn from_env() -> anyhow::Result<Self> {
+        Self::from_lookup(|k| std::env::var(k).ok())
+    }
+
+    /// Reads from any key lookup, so tests can build a config without touching the process env.
+    pub fn from_lookup(get: impl Fn(&str) -> Option<String>) -> anyhow::Result<Self> {
+        let environment = match get("ENVIRONMENT").as_deref().unwrap_or("development") {
+            "development" | "dev" => Environment::Development,
+            "test" => Environment::Test,
+            "production" | "prod" => Environment::Production,
+            other => bail!("ENVIRONMENT must be development, test or production, not {other:?}"),
+        };
+        let prod = environment == Environment::Production;
+        let secret = |name: &str, dev: &str| -> anyhow::Result<String> {
+            match get(name).filter(|v| !v.is_empty()) {
+                Some(v) => Ok(v),
+                None if prod => bail!("{name} is required in production"),
+                None => Ok(dev.to_string()),
+            }
+        };
+        let master_key = MasterKey::from_base64(&secret("MASTER_KEY", DEV_MASTER_KEY)?)
+            .context("MASTER_KEY must be 32 bytes, base64-encoded (openssl rand -base64 32)")?;
+        let token_secret = secret("TOKEN_SECRET", DEV_TOKEN_SECRET)?.into_bytes();
+        if token_secret.len() < 32 {
+            bail!("TOKEN_SECRET must be at least 32 bytes");
+        }
+        let num = |name: &str, default: u64| -> anyhow::Result<u64> {
+            get(name)
+                .map(|v| v.parse::<u64>().with_context(|| format!("{name} must be a whole number")))
+                .transpose()
+                .map(|v| v.unwrap_or(default))
+        };
+        Ok(Config {
+            database_url: get("DATABASE_URL")
+                .unwrap_or_else(|| "postgres://postgres@127.0.0.1:5432/mr_ops".into()),
+            bind: get("BIND")
+                .unwrap_or_else(|| "127.0.0.1:8080".into())
+                .parse()
+                .context("BIND must be host:port, e.g. 127.0.0.1:8080")?,
+            redis_url: get("REDIS_URL").filter(|v| !v.is_empty()),
+            environment,
+            master_key,
+            token_secret,
+            access_token_ttl: Duration::from_secs(num("ACCESS_TOKEN_TTL_SECS", 900)?),
+            refresh_token_ttl: Duration::from_secs(num("REFRESH_TOKEN_TTL_DAYS", 30)? * 86_400),
+            max_body_bytes: usize::try_from(num("MAX_BODY_BYTES", 64 * 1024)?)?,
+            db_max_connections: u32::try_from(num("DB_MAX_CONNECTIONS", 20)?)?,
+            log_json: get("LOG_FORMAT").as_deref() != Some("pretty"),
+        })
+    }
+
+    /// A config for in-process tests: development keys, random port.
+    pub fn for_test(database_url: &str) -> Self {
+        let mut c = Self::from_lookup(|k| match k {
+            "ENVIRONMENT" => Some("test".into()),
+            "BIND" => Some("127.0.0.1:0".into()),
+            _ => None,
+        })
+        .expect("test config");
+        c.database_url = database_url.to_string();
+        c
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn production_refuses_to_start_without_secrets() {
+        let err = Config::from_lookup(|k| (k == "ENVIRONMENT").then(|| "production".into()));
+        assert!(err.unwrap_err().to_string().contains("MASTER_KEY"));
+    }
+
+    #[test]
+    fn defaults_are_local() {
+        let c = Config::from_lookup(|_| None).unwrap();
+        assert_eq!(c.bind.to_string(), "127.0.0.1:8080");
+        assert_eq!(c.environment, Environment::Development);
+        assert!(c.redis_url.is_none());
+        assert!(!format!("{c:?}").contains("dev-only"), "secrets must not be printed");
+    }
+
+    #[test]
+    fn bad_values_are_named() {
+        let e = Config::from_lookup(|k| (k == "BIND").then(|| "nope".into())).unwrap_err();
+        assert!(e.to_string().contains("BIND"));
+        let e = Config::from_lookup(|k| (k == "MASTER_KEY").then(|| "c2hvcnQ=".into())).unwrap_err();
+        assert!(e.to_string().contains("MASTER_KEY"));
+    }
+}

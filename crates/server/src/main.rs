@@ -1,0 +1,71 @@
+//! `mr-server`: serve, migrate, seed-demo, create-uat.
+
+use clap::{Parser, Subcommand};
+use mr_server::config::Config;
+
+#[derive(Parser)]
+#[command(name = "mr-server", version, about = "MR Game Operations Platform server")]
+struct Cli {
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// Migrate, then serve HTTP on BIND until SIGINT/SIGTERM.
+    Serve,
+    /// Create the database if needed and apply every migration.
+    Migrate,
+    /// Load the demo data set (idempotent).
+    SeedDemo,
+    /// Create uat_operator, uat_admin and uat_finance (idempotent; password from UAT_PASSWORD).
+    CreateUat,
+}
+
+#[tokio::main]
+async fn main() -> anyhow::Result<()> {
+    let cli = Cli::parse();
+    let config = Config::from_env()?;
+    mr_server::telemetry::init_logging(config.log_json);
+    match cli.command {
+        Command::Serve => mr_server::serve(config).await,
+        Command::Migrate => {
+            mr_server::ensure_database(&config.database_url).await?;
+            let pool = mr_server::connect(&config).await?;
+            mr_server::migrate(&pool).await?;
+            println!("migrations applied");
+            Ok(())
+        }
+        Command::SeedDemo => {
+            let pool = mr_server::connect(&config).await?;
+            mr_server::migrate(&pool).await?;
+            let r = mr_server::seed::seed_demo(&pool, &config.master_key, chrono::Utc::now()).await?;
+            if r.created {
+                println!(
+                    "demo data loaded: {} operators, {} sites, {} applications, {} game sessions, {} ledger entries",
+                    r.operators, r.sites, r.applications, r.game_sessions, r.ledger_entries
+                );
+            } else {
+                println!("demo data already present; nothing changed");
+            }
+            Ok(())
+        }
+        Command::CreateUat => {
+            let pool = mr_server::connect(&config).await?;
+            mr_server::migrate(&pool).await?;
+            let pw = std::env::var("UAT_PASSWORD")
+                .ok()
+                .filter(|p| !p.is_empty())
+                .unwrap_or_else(|| mr_server::uat::DEFAULT_PASSWORD.to_string());
+            mr_domain::validate::password(&pw)
+                .map_err(|_| anyhow::anyhow!("UAT_PASSWORD must have 8-64 characters with letters and digits"))?;
+            let created = mr_server::uat::create_uat_with_key(&pool, &config.master_key, &pw).await?;
+            if created.is_empty() {
+                println!("UAT accounts already present; nothing changed");
+            } else {
+                println!("created UAT accounts: {}", created.join(", "));
+            }
+            Ok(())
+        }
+    }
+}

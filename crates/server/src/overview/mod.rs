@@ -1,0 +1,4 @@
+//! The home page of each workspace: one read-only query set per role.
+
+pub mod routes;
+pub mod service;

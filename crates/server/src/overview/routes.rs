@@ -1,0 +1,32 @@
+use axum::extract::State;
+use axum::routing::get;
+use axum::Router;
+use mr_protocol::home::{AdminOverview, FinanceOverview, OperatorHome};
+
+use super::service;
+use crate::auth::AuthUser;
+use crate::error::ApiResult;
+use crate::json::Json;
+use crate::state::AppState;
+
+pub fn router() -> Router<AppState> {
+    Router::new()
+        .route("/api/v1/operator/home", get(operator_home))
+        .route("/api/v1/admin/overview", get(admin_overview))
+        .route("/api/v1/finance/overview", get(finance_overview))
+}
+
+async fn operator_home(State(s): State<AppState>, u: AuthUser) -> ApiResult<Json<OperatorHome>> {
+    service::operator_home(&s, &u).await.map(Json)
+}
+
+async fn admin_overview(State(s): State<AppState>, u: AuthUser) -> ApiResult<Json<AdminOverview>> {
+    service::admin_overview(&s, &u).await.map(Json)
+}
+
+async fn finance_overview(
+    State(s): State<AppState>,
+    u: AuthUser,
+) -> ApiResult<Json<FinanceOverview>> {
+    service::finance_overview(&s, &u).await.map(Json)
+}

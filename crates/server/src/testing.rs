@@ -1,0 +1,58 @@
+//! The real server, in-process on a random port, for integration tests of this and other crates.
+
+use std::net::SocketAddr;
+
+use sqlx::PgPool;
+use tokio::task::JoinHandle;
+
+use crate::config::Config;
+use crate::state::AppState;
+
+pub struct TestServer {
+    pub base_url: String,
+    pub addr: SocketAddr,
+    pub pool: PgPool,
+    pub state: AppState,
+    handle: JoinHandle<()>,
+}
+
+impl TestServer {
+    pub async fn spawn(pool: PgPool) -> TestServer {
+        Self::spawn_with(pool, |_| {}).await
+    }
+
+    /// Starts with a tweaked config (e.g. a one-second access-token lifetime).
+    pub async fn spawn_with(pool: PgPool, tweak: impl FnOnce(&mut Config)) -> TestServer {
+        let mut config = Config::for_test("postgres://unused");
+        tweak(&mut config);
+        let state = AppState::new(pool.clone(), config, crate::telemetry::metrics_handle(), None);
+        let app = crate::app::build_router(state.clone());
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.expect("bind");
+        let addr = listener.local_addr().expect("addr");
+        let handle = tokio::spawn(async move {
+            let _ = axum::serve(
+                listener,
+                app.into_make_service_with_connect_info::<SocketAddr>(),
+            )
+            .await;
+        });
+        TestServer {
+            base_url: format!("http://{addr}"),
+            addr,
+            pool,
+            state,
+            handle,
+        }
+    }
+
+    /// Stops accepting connections at once, as if the server process died.
+    pub fn kill(&self) {
+        self.handle.abort();
+    }
+}
+
+impl Drop for TestServer {
+    fn drop(&mut self) {
+        self.handle.abort();
+    }
+}

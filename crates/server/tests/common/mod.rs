@@ -1,0 +1,119 @@
+//! Shared helpers: the real server on a random port and a small JSON client.
+#![allow(dead_code)]
+
+use mr_server::testing::TestServer;
+use reqwest::{Method, StatusCode};
+use serde_json::{json, Value};
+use sqlx::PgPool;
+
+pub const PW: &str = "Uat@123456";
+
+pub struct Ctx {
+    pub server: TestServer,
+    pub http: reqwest::Client,
+}
+
+pub async fn start(pool: PgPool) -> Ctx {
+    mr_server::uat::create_uat(&pool, PW).await.expect("uat accounts");
+    Ctx {
+        server: TestServer::spawn(pool).await,
+        http: reqwest::Client::new(),
+    }
+}
+
+pub struct Resp {
+    pub status: StatusCode,
+    pub body: Value,
+    pub headers: reqwest::header::HeaderMap,
+}
+
+impl Resp {
+    /// Asserts the one error body shape and returns its code.
+    pub fn error_code(&self) -> String {
+        assert!(self.status.is_client_error() || self.status.is_server_error(), "{self:?}");
+        let obj = self.body.as_object().unwrap_or_else(|| panic!("not an object: {self:?}"));
+        assert!(obj["message"].as_str().is_some_and(|m| !m.is_empty()), "{self:?}");
+        assert!(obj["details"].is_object(), "{self:?}");
+        obj["code"].as_str().unwrap().to_string()
+    }
+}
+
+impl std::fmt::Debug for Resp {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "{} {}", self.status, self.body)
+    }
+}
+
+impl Ctx {
+    pub fn url(&self, path: &str) -> String {
+        format!("{}{}", self.server.base_url, path)
+    }
+
+    pub async fn call(&self, method: Method, path: &str, token: Option<&str>, body: Option<Value>) -> Resp {
+        let mut req = self.http.request(method, self.url(path));
+        if let Some(t) = token {
+            req = req.bearer_auth(t);
+        }
+        if let Some(b) = body {
+            req = req.json(&b);
+        }
+        let r = req.send().await.expect("request");
+        let status = r.status();
+        let headers = r.headers().clone();
+        let text = r.text().await.unwrap();
+        let body = if text.is_empty() { Value::Null } else { serde_json::from_str(&text).unwrap_or(Value::String(text)) };
+        Resp { status, body, headers }
+    }
+
+    pub async fn get(&self, path: &str, token: &str) -> Resp {
+        self.call(Method::GET, path, Some(token), None).await
+    }
+
+    pub async fn post(&self, path: &str, token: Option<&str>, body: Value) -> Resp {
+        self.call(Method::POST, path, token, Some(body)).await
+    }
+
+    pub async fn login(&self, username: &str, password: &str, workspace: &str) -> Resp {
+        self.post(
+            "/api/v1/auth/login",
+            None,
+            json!({ "username": username, "password": password, "workspace": workspace }),
+        )
+        .await
+    }
+
+    /// Logs in and returns (access, refresh); panics unless it works.
+    pub async fn tokens(&self, username: &str, workspace: &str) -> (String, String) {
+        self.tokens_pw(username, PW, workspace).await
+    }
+
+    pub async fn tokens_pw(&self, username: &str, password: &str, workspace: &str) -> (String, String) {
+        let r = self.login(username, password, workspace).await;
+        assert_eq!(r.status, StatusCode::OK, "{r:?}");
+        (
+            r.body["access_token"].as_str().unwrap().to_string(),
+            r.body["refresh_token"].as_str().unwrap().to_string(),
+        )
+    }
+
+    pub async fn register(&self, username: &str) -> Resp {
+        self.post(
+            "/api/v1/operators/register",
+            None,
+            json!({
+                "username": username, "password": "Passw0rd!", "display_name": "星际乐园",
+                "phone": "13912345678", "email": format!("{username}@example.cn")
+            }),
+        )
+        .await
+    }
+
+    pub async fn create_staff(&self, admin_token: &str, username: &str, role: &str) -> Resp {
+        self.post(
+            "/api/v1/staff",
+            Some(admin_token),
+            json!({ "username": username, "password": "Staff123456", "display_name": "测试员工", "role": role }),
+        )
+        .await
+    }
+}
