@@ -1,0 +1,39 @@
+#!/usr/bin/env bash
+# Every test: lints, UI type check and unit tests, Rust unit + integration tests on the real
+# PostgreSQL, the real keychain round trip, and the end-to-end suite in the real app window.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+export DATABASE_URL="${TEST_DATABASE_URL:-postgres://postgres@127.0.0.1:5432/postgres}"
+FEATURES=(--features mr-desktop/custom-protocol)
+step() { printf '\n==> %s\n' "$*"; }
+started=$(date +%s)
+
+step "rustfmt"
+cargo fmt --all -- --check
+
+step "UI: type check, unit tests, build"
+(cd ui && npx vue-tsc --noEmit && npx vitest run && npx vite build --logLevel warn)
+
+step "clippy"
+cargo clippy --workspace --all-targets "${FEATURES[@]}" -- -D warnings
+
+step "build (app binary with the UI embedded, all test targets)"
+cargo build --workspace --all-targets "${FEATURES[@]}"
+
+step "Rust tests (domain, protocol, server, desktop core) on the real PostgreSQL"
+cargo test --workspace --exclude mr-tests "${FEATURES[@]}"
+
+step "desktop core against the real OS keychain (Secret Service under a private D-Bus)"
+dbus-run-session -- bash -c '
+  eval "$(printf "ci-keyring-password" | gnome-keyring-daemon --unlock --components=secrets)" >/dev/null
+  cargo test -p mr-core '"${FEATURES[*]}"' --test keychain -- --ignored
+'
+
+step "end-to-end: the real app window under Xvfb (tauri-driver + WebKitWebDriver)"
+rm -rf target/e2e-screenshots
+xvfb-run -a -s "-screen 0 1440x900x24" \
+  cargo test -p mr-tests "${FEATURES[@]}" -- --test-threads=1
+echo "screenshots: $(ls target/e2e-screenshots | wc -l) in target/e2e-screenshots/"
+
+echo
+echo "all tests passed in $(( $(date +%s) - started )) s"

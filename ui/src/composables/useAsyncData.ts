@@ -1,0 +1,52 @@
+import { onMounted, ref, shallowRef, type Ref, type ShallowRef } from 'vue'
+import { useRouter } from 'vue-router'
+import { ElMessage } from 'element-plus'
+import { SESSION_ENDED_CODES, toErrorBody } from '@/api/commands'
+import type { ErrorBody } from '@/api/generated/ErrorBody'
+import type { Workspace } from '@/api/generated/Workspace'
+import { i18n } from '@/i18n'
+import { loginRoute } from '@/router/names'
+import { useSessionStore } from '@/stores/session'
+
+export interface AsyncData<T> {
+  data: ShallowRef<T | null>
+  loading: Ref<boolean>
+  error: ShallowRef<ErrorBody | null>
+  loadedAt: Ref<Date | null>
+  reload: () => Promise<void>
+}
+
+/**
+ * Fetch on mount, with loading / error state and reload. When the core says the
+ * workspace's session has ended, forget it and go back to that workspace's login.
+ */
+export function useAsyncData<T>(fetcher: () => Promise<T>, workspace?: Workspace): AsyncData<T> {
+  const data = shallowRef<T | null>(null)
+  const loading = ref(false)
+  const error = shallowRef<ErrorBody | null>(null)
+  const loadedAt = ref<Date | null>(null)
+  const router = useRouter()
+  const sessions = useSessionStore()
+
+  async function reload(): Promise<void> {
+    loading.value = true
+    error.value = null
+    try {
+      data.value = await fetcher()
+      loadedAt.value = new Date()
+    } catch (err) {
+      const body = toErrorBody(err)
+      error.value = body
+      if (workspace && SESSION_ENDED_CODES.includes(body.code)) {
+        sessions.clear(workspace)
+        ElMessage.warning(i18n.global.t('layout.sessionEnded'))
+        await router.replace(loginRoute(workspace))
+      }
+    } finally {
+      loading.value = false
+    }
+  }
+
+  onMounted(reload)
+  return { data, loading, error, loadedAt, reload }
+}

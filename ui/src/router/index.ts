@@ -1,0 +1,94 @@
+import {
+  createRouter,
+  createWebHashHistory,
+  type RouteRecordRaw,
+  type RouterHistory,
+} from 'vue-router'
+import type { Workspace } from '@/api/generated/Workspace'
+import { WORKSPACES } from '@/api/commands'
+import { useSessionStore } from '@/stores/session'
+import { homeRoute, loginRoute } from './names'
+import LauncherPage from '@/workspaces/launcher/pages/LauncherPage.vue'
+import LoginPage from '@/workspaces/shared/pages/LoginPage.vue'
+import WorkspaceLayout from '@/workspaces/shared/WorkspaceLayout.vue'
+import WorkspaceEntry from '@/workspaces/shared/pages/WorkspaceEntry.vue'
+import RegisterPage from '@/workspaces/operator/pages/register/RegisterPage.vue'
+import OperatorHomePage from '@/workspaces/operator/pages/home/OperatorHomePage.vue'
+import AdminHomePage from '@/workspaces/admin/pages/home/AdminHomePage.vue'
+import FinanceHomePage from '@/workspaces/finance/pages/home/FinanceHomePage.vue'
+
+declare module 'vue-router' {
+  interface RouteMeta {
+    /** The workspace this route belongs to (absent for the launcher). */
+    workspace?: Workspace
+    /** `#/ws/<ws>`: decide between login and home. */
+    entry?: boolean
+    /** Needs a signed-in session of `workspace`. */
+    requiresAuth?: boolean
+    /** Login page: skipped when already signed in. */
+    loginPage?: boolean
+    /** i18n key of the page title (window title). */
+    titleKey?: string
+    /** Which sidebar item is active. */
+    menu?: string
+  }
+}
+
+const HOME_PAGES = {
+  operator: OperatorHomePage,
+  admin: AdminHomePage,
+  finance: FinanceHomePage,
+} as const
+
+export const routes: RouteRecordRaw[] = [
+  { path: '/', name: 'launcher', component: LauncherPage, meta: { titleKey: 'app.title' } },
+  {
+    path: '/ws/operator/register',
+    name: 'operator-register',
+    component: RegisterPage,
+    meta: { workspace: 'operator', titleKey: 'register.title' },
+  },
+  ...WORKSPACES.flatMap((ws): RouteRecordRaw[] => [
+    {
+      path: `/ws/${ws}/login`,
+      name: `${ws}-login`,
+      component: LoginPage,
+      props: { workspace: ws },
+      meta: { workspace: ws, loginPage: true, titleKey: 'login.submit' },
+    },
+    {
+      path: `/ws/${ws}`,
+      component: WorkspaceLayout,
+      props: { workspace: ws },
+      meta: { workspace: ws },
+      children: [
+        { path: '', name: `${ws}-entry`, component: WorkspaceEntry, meta: { entry: true } },
+        {
+          path: 'home',
+          name: `${ws}-home`,
+          component: HOME_PAGES[ws],
+          meta: { requiresAuth: true, menu: 'home', titleKey: 'home.title' },
+        },
+      ],
+    },
+  ]),
+  { path: '/:pathMatch(.*)*', redirect: '/' },
+]
+
+export function createAppRouter(history: RouterHistory = createWebHashHistory()) {
+  const router = createRouter({ history, routes })
+
+  router.beforeEach(async (to) => {
+    const ws = to.meta.workspace
+    if (!ws) return true
+    const needsSession = to.meta.entry || to.meta.requiresAuth || to.meta.loginPage
+    if (!needsSession) return true
+    const session = await useSessionStore().ensure(ws)
+    if (to.meta.entry) return session ? homeRoute(ws) : loginRoute(ws)
+    if (to.meta.requiresAuth && !session) return loginRoute(ws)
+    if (to.meta.loginPage && session) return homeRoute(ws)
+    return true
+  })
+
+  return router
+}
