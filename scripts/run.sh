@@ -42,8 +42,10 @@ if [ -n "${DBUS_SESSION_BUS_ADDRESS:-}" ]; then
 else
   # A display but no desktop session (e.g. Xvfb): give the app a private Secret Service so
   # tokens still go to a real keychain, never to a file.
+  # Its keyring lives in .run/keyring with a password of its own.
   [ -f .run/keyring-password ] || head -c 24 /dev/urandom | base64 >.run/keyring-password
+  mkdir -p .run/keyring
   dbus-run-session -- bash -c '
-    eval "$(gnome-keyring-daemon --unlock --components=secrets <.run/keyring-password)" >/dev/null
+    eval "$(XDG_DATA_HOME=$PWD/.run/keyring gnome-keyring-daemon --unlock --components=secrets <.run/keyring-password)" >/dev/null
     "$0"' "$APP"
 fi

@@ -24,15 +24,20 @@ step "Rust tests (domain, protocol, server, desktop core) on the real PostgreSQL
 cargo test --workspace --exclude mr-tests "${FEATURES[@]}"
 
 step "desktop core against the real OS keychain (Secret Service under a private D-Bus)"
-dbus-run-session -- bash -c '
-  eval "$(printf "ci-keyring-password" | gnome-keyring-daemon --unlock --components=secrets)" >/dev/null
-  cargo test -p mr-core '"${FEATURES[*]}"' --test keychain -- --ignored
+# The daemon keeps its keyrings in a fresh folder, so an existing login keyring with another
+# password on this machine cannot lock the test out.
+KEYRING_HOME="$(mktemp -d)"
+KEYRING_HOME="$KEYRING_HOME" dbus-run-session -- bash -c '
+  eval "$(printf "ci-keyring-password" | XDG_DATA_HOME="$KEYRING_HOME" gnome-keyring-daemon --unlock --components=secrets)" >/dev/null
+  cargo test --workspace '"${FEATURES[*]}"' --test keychain -- --ignored
 '
+
+rm -rf "$KEYRING_HOME"
 
 step "end-to-end: the real app window under Xvfb (tauri-driver + WebKitWebDriver)"
 rm -rf target/e2e-screenshots
 xvfb-run -a -s "-screen 0 1440x900x24" \
-  cargo test -p mr-tests "${FEATURES[@]}" -- --test-threads=1
+  cargo test --workspace "${FEATURES[@]}" --test e2e_workspaces -- --test-threads=1
 echo "screenshots: $(ls target/e2e-screenshots | wc -l) in target/e2e-screenshots/"
 
 echo

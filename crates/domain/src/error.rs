@@ -165,7 +165,12 @@ impl Lang {
     pub fn from_accept_language(header: Option<&str>) -> Lang {
         let Some(h) = header else { return Lang::Zh };
         for part in h.split(',') {
-            let tag = part.split(';').next().unwrap_or("").trim().to_ascii_lowercase();
+            let tag = part
+                .split(';')
+                .next()
+                .unwrap_or("")
+                .trim()
+                .to_ascii_lowercase();
             if tag.starts_with("zh") {
                 return Lang::Zh;
             }
@@ -210,7 +215,12 @@ mod tests {
             assert_eq!(serde_json::to_string(&c).unwrap(), format!("\"{name}\""));
             assert!((400..600).contains(&c.http_status()), "{c:?}");
             assert!(!c.message_en().is_empty());
-            assert!(c.message_zh().chars().any(|ch| ('\u{4e00}'..='\u{9fff}').contains(&ch)), "{c:?}: zh message has no Chinese");
+            assert!(
+                c.message_zh()
+                    .chars()
+                    .any(|ch| ('\u{4e00}'..='\u{9fff}').contains(&ch)),
+                "{c:?}: zh message has no Chinese"
+            );
         }
     }
 
@@ -238,7 +248,10 @@ mod tests {
     fn accept_language_prefers_chinese() {
         assert_eq!(Lang::from_accept_language(None), Lang::Zh);
         assert_eq!(Lang::from_accept_language(Some("en-US,en;q=0.9")), Lang::En);
-        assert_eq!(Lang::from_accept_language(Some("zh-CN,zh;q=0.9,en;q=0.8")), Lang::Zh);
+        assert_eq!(
+            Lang::from_accept_language(Some("zh-CN,zh;q=0.9,en;q=0.8")),
+            Lang::Zh
+        );
         assert_eq!(Lang::from_accept_language(Some("fr, en;q=0.5")), Lang::En);
         assert_eq!(Lang::from_accept_language(Some("fr")), Lang::Zh);
     }

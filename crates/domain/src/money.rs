@@ -96,9 +96,9 @@ impl FromStr for Money {
         let t = s.trim();
         // Only plain decimal notation: no exponent, no thousands separators, no currency sign.
         let plain = !t.is_empty()
-            && t.chars().enumerate().all(|(i, c)| {
-                c.is_ascii_digit() || c == '.' || (i == 0 && (c == '-' || c == '+'))
-            })
+            && t.chars()
+                .enumerate()
+                .all(|(i, c)| c.is_ascii_digit() || c == '.' || (i == 0 && (c == '-' || c == '+')))
             && t.chars().filter(|c| *c == '.').count() <= 1
             && t.chars().any(|c| c.is_ascii_digit());
         if !plain {
@@ -167,7 +167,9 @@ mod tests {
 
     #[test]
     fn rejects_what_is_not_plain_money() {
-        for bad in ["", "abc", "1e3", "1,000.00", "¥5", "1.2.3", "--1", ".", "NaN", "0x10"] {
+        for bad in [
+            "", "abc", "1e3", "1,000.00", "¥5", "1.2.3", "--1", ".", "NaN", "0x10",
+        ] {
             assert!(bad.parse::<Money>().is_err(), "{bad:?} must be rejected");
         }
         assert_eq!(
@@ -200,13 +202,24 @@ mod tests {
     #[test]
     fn arithmetic_is_exact() {
         // 0.1 + 0.2 is exactly 0.30, unlike with floats.
-        let sum = "0.10".parse::<Money>().unwrap().checked_add("0.20".parse().unwrap());
+        let sum = "0.10"
+            .parse::<Money>()
+            .unwrap()
+            .checked_add("0.20".parse().unwrap());
         assert_eq!(sum.unwrap().to_string(), "0.30");
-        let cost = "35.50".parse::<Money>().unwrap().checked_mul_int(4).unwrap();
+        let cost = "35.50"
+            .parse::<Money>()
+            .unwrap()
+            .checked_mul_int(4)
+            .unwrap();
         assert_eq!(cost.to_string(), "142.00");
-        let left = Money::yuan(10).checked_sub("10.01".parse().unwrap()).unwrap();
+        let left = Money::yuan(10)
+            .checked_sub("10.01".parse().unwrap())
+            .unwrap();
         assert!(left.is_negative());
-        assert!(Money::yuan(999_999_999_999).checked_add(Money::yuan(1)).is_none());
+        assert!(Money::yuan(999_999_999_999)
+            .checked_add(Money::yuan(1))
+            .is_none());
     }
 
     #[test]

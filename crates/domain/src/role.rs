@@ -254,7 +254,11 @@ mod tests {
     #[test]
     fn finance_roles_do_not_run_the_catalogue() {
         for r in [Role::Accountant, Role::Manager, Role::Auditor] {
-            for p in [ManageApplications, ManageAuthorizations, DecideAuthorizationRequests] {
+            for p in [
+                ManageApplications,
+                ManageAuthorizations,
+                DecideAuthorizationRequests,
+            ] {
                 assert!(!r.can(p), "{r:?} {p:?}");
             }
         }

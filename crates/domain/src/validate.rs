@@ -79,7 +79,10 @@ mod tests {
     #[test]
     fn passwords_need_letters_and_digits() {
         assert!(password("Uat@123456").is_ok());
-        assert_eq!(password("short1").unwrap_err().code, ErrorCode::WeakPassword);
+        assert_eq!(
+            password("short1").unwrap_err().code,
+            ErrorCode::WeakPassword
+        );
         assert!(password("onlyletters").is_err());
         assert!(password("12345678").is_err());
     }

@@ -89,4 +89,3 @@ pub struct HealthStatus {
     #[ts(optional)]
     pub detail: Option<String>,
 }
-

@@ -8,7 +8,9 @@ use std::path::{Path, PathBuf};
 
 fn read_dir(dir: &Path) -> BTreeMap<String, String> {
     let mut out = BTreeMap::new();
-    let Ok(entries) = fs::read_dir(dir) else { return out };
+    let Ok(entries) = fs::read_dir(dir) else {
+        return out;
+    };
     for e in entries.flatten() {
         let name = e.file_name().to_string_lossy().into_owned();
         if name.ends_with(".ts") {
@@ -20,13 +22,24 @@ fn read_dir(dir: &Path) -> BTreeMap<String, String> {
 
 #[test]
 fn generated_typescript_is_up_to_date() {
-    let committed: PathBuf = [env!("CARGO_MANIFEST_DIR"), "..", "..", "ui", "src", "api", "generated"]
-        .iter()
-        .collect();
+    let committed: PathBuf = [
+        env!("CARGO_MANIFEST_DIR"),
+        "..",
+        "..",
+        "ui",
+        "src",
+        "api",
+        "generated",
+    ]
+    .iter()
+    .collect();
     let fresh_dir = tempfile_dir();
     mr_protocol::export::export_all(&fresh_dir).expect("export TypeScript");
     let fresh = read_dir(&fresh_dir);
-    assert!(fresh.contains_key("ErrorBody.ts"), "generator wrote nothing: {fresh:?}");
+    assert!(
+        fresh.contains_key("ErrorBody.ts"),
+        "generator wrote nothing: {fresh:?}"
+    );
 
     if std::env::var_os("UPDATE_TS_BINDINGS").is_some() {
         let _ = fs::remove_dir_all(&committed);

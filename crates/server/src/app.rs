@@ -34,22 +34,20 @@ pub fn build_router(state: AppState) -> Router {
         .layer(CatchPanicLayer::custom(|_| {
             ApiError::new(ErrorCode::InternalError).into_response()
         }))
-        .layer(
-            TraceLayer::new_for_http().make_span_with(|req: &Request| {
-                let request_id = req
-                    .headers()
-                    .get("x-request-id")
-                    .and_then(|v| v.to_str().ok())
-                    .unwrap_or("");
-                tracing::info_span!(
-                    "request",
-                    method = %req.method(),
-                    uri = %req.uri().path(),
-                    request_id,
-                    user_id = tracing::field::Empty,
-                )
-            }),
-        )
+        .layer(TraceLayer::new_for_http().make_span_with(|req: &Request| {
+            let request_id = req
+                .headers()
+                .get("x-request-id")
+                .and_then(|v| v.to_str().ok())
+                .unwrap_or("");
+            tracing::info_span!(
+                "request",
+                method = %req.method(),
+                uri = %req.uri().path(),
+                request_id,
+                user_id = tracing::field::Empty,
+            )
+        }))
         .layer(PropagateRequestIdLayer::x_request_id())
         .layer(SetRequestIdLayer::x_request_id(MakeRequestUuid))
         .with_state(state)
@@ -107,13 +105,18 @@ async fn error_bodies(req: Request, next: Next) -> Response {
     };
     let body = ErrorBody::new(code, code.message(lang)).with_details(details.clone());
     let mut out = (status, axum::Json(body)).into_response();
-    for name in [header::RETRY_AFTER, header::HeaderName::from_static("x-request-id")] {
+    for name in [
+        header::RETRY_AFTER,
+        header::HeaderName::from_static("x-request-id"),
+    ] {
         if let Some(v) = resp.headers().get(&name) {
             out.headers_mut().insert(name, v.clone());
         }
     }
-    out.headers_mut()
-        .insert(header::CONTENT_LANGUAGE, HeaderValue::from_static(if lang == Lang::En { "en" } else { "zh-CN" }));
+    out.headers_mut().insert(
+        header::CONTENT_LANGUAGE,
+        HeaderValue::from_static(if lang == Lang::En { "en" } else { "zh-CN" }),
+    );
     out.extensions_mut().insert(ErrorMarker { code, details });
     out
 }
@@ -125,7 +128,9 @@ fn fallback_code(status: StatusCode) -> ErrorCode {
         StatusCode::NOT_FOUND => ErrorCode::RouteNotFound,
         StatusCode::METHOD_NOT_ALLOWED => ErrorCode::MethodNotAllowed,
         StatusCode::TOO_MANY_REQUESTS => ErrorCode::RateLimitExceeded,
-        StatusCode::SERVICE_UNAVAILABLE | StatusCode::GATEWAY_TIMEOUT => ErrorCode::ServiceUnavailable,
+        StatusCode::SERVICE_UNAVAILABLE | StatusCode::GATEWAY_TIMEOUT => {
+            ErrorCode::ServiceUnavailable
+        }
         s if s.is_client_error() => ErrorCode::InvalidParams,
         _ => ErrorCode::InternalError,
     }

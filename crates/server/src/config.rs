@@ -76,7 +76,10 @@ impl Config {
         }
         let num = |name: &str, default: u64| -> anyhow::Result<u64> {
             get(name)
-                .map(|v| v.parse::<u64>().with_context(|| format!("{name} must be a whole number")))
+                .map(|v| {
+                    v.parse::<u64>()
+                        .with_context(|| format!("{name} must be a whole number"))
+                })
                 .transpose()
                 .map(|v| v.unwrap_or(default))
         };
@@ -128,14 +131,18 @@ mod tests {
         assert_eq!(c.bind.to_string(), "127.0.0.1:8080");
         assert_eq!(c.environment, Environment::Development);
         assert!(c.redis_url.is_none());
-        assert!(!format!("{c:?}").contains("dev-only"), "secrets must not be printed");
+        assert!(
+            !format!("{c:?}").contains("dev-only"),
+            "secrets must not be printed"
+        );
     }
 
     #[test]
     fn bad_values_are_named() {
         let e = Config::from_lookup(|k| (k == "BIND").then(|| "nope".into())).unwrap_err();
         assert!(e.to_string().contains("BIND"));
-        let e = Config::from_lookup(|k| (k == "MASTER_KEY").then(|| "c2hvcnQ=".into())).unwrap_err();
+        let e =
+            Config::from_lookup(|k| (k == "MASTER_KEY").then(|| "c2hvcnQ=".into())).unwrap_err();
         assert!(e.to_string().contains("MASTER_KEY"));
     }
 }

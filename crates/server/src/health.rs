@@ -20,7 +20,12 @@ pub fn router() -> Router<AppState> {
         .route("/health/redis", get(redis_health))
 }
 
-fn status(code: StatusCode, status: &str, started: Instant, detail: Option<String>) -> (StatusCode, Json<HealthStatus>) {
+fn status(
+    code: StatusCode,
+    status: &str,
+    started: Instant,
+    detail: Option<String>,
+) -> (StatusCode, Json<HealthStatus>) {
     (
         code,
         Json(HealthStatus {
@@ -43,9 +48,19 @@ async fn db(State(state): State<AppState>) -> (StatusCode, Json<HealthStatus>) {
         Ok(Ok(_)) => status(StatusCode::OK, "ok", started, None),
         Ok(Err(e)) => {
             tracing::warn!(error = %e, "database health check failed");
-            status(StatusCode::SERVICE_UNAVAILABLE, "unavailable", started, Some("database error".into()))
+            status(
+                StatusCode::SERVICE_UNAVAILABLE,
+                "unavailable",
+                started,
+                Some("database error".into()),
+            )
         }
-        Err(_) => status(StatusCode::SERVICE_UNAVAILABLE, "unavailable", started, Some("timeout".into())),
+        Err(_) => status(
+            StatusCode::SERVICE_UNAVAILABLE,
+            "unavailable",
+            started,
+            Some("timeout".into()),
+        ),
     }
 }
 
@@ -62,8 +77,18 @@ async fn redis_health(State(state): State<AppState>) -> (StatusCode, Json<Health
         Ok(Ok(_)) => status(StatusCode::OK, "ok", started, None),
         Ok(Err(e)) => {
             tracing::warn!(error = %e, "redis health check failed");
-            status(StatusCode::SERVICE_UNAVAILABLE, "unavailable", started, Some("redis error".into()))
+            status(
+                StatusCode::SERVICE_UNAVAILABLE,
+                "unavailable",
+                started,
+                Some("redis error".into()),
+            )
         }
-        Err(_) => status(StatusCode::SERVICE_UNAVAILABLE, "unavailable", started, Some("timeout".into())),
+        Err(_) => status(
+            StatusCode::SERVICE_UNAVAILABLE,
+            "unavailable",
+            started,
+            Some("timeout".into()),
+        ),
     }
 }

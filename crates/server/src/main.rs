@@ -4,7 +4,11 @@ use clap::{Parser, Subcommand};
 use mr_server::config::Config;
 
 #[derive(Parser)]
-#[command(name = "mr-server", version, about = "MR Game Operations Platform server")]
+#[command(
+    name = "mr-server",
+    version,
+    about = "MR Game Operations Platform server"
+)]
 struct Cli {
     #[command(subcommand)]
     command: Command,
@@ -39,7 +43,8 @@ async fn main() -> anyhow::Result<()> {
         Command::SeedDemo => {
             let pool = mr_server::connect(&config).await?;
             mr_server::migrate(&pool).await?;
-            let r = mr_server::seed::seed_demo(&pool, &config.master_key, chrono::Utc::now()).await?;
+            let r =
+                mr_server::seed::seed_demo(&pool, &config.master_key, chrono::Utc::now()).await?;
             if r.created {
                 println!(
                     "demo data loaded: {} operators, {} sites, {} applications, {} game sessions, {} ledger entries",
@@ -57,9 +62,11 @@ async fn main() -> anyhow::Result<()> {
                 .ok()
                 .filter(|p| !p.is_empty())
                 .unwrap_or_else(|| mr_server::uat::DEFAULT_PASSWORD.to_string());
-            mr_domain::validate::password(&pw)
-                .map_err(|_| anyhow::anyhow!("UAT_PASSWORD must have 8-64 characters with letters and digits"))?;
-            let created = mr_server::uat::create_uat_with_key(&pool, &config.master_key, &pw).await?;
+            mr_domain::validate::password(&pw).map_err(|_| {
+                anyhow::anyhow!("UAT_PASSWORD must have 8-64 characters with letters and digits")
+            })?;
+            let created =
+                mr_server::uat::create_uat_with_key(&pool, &config.master_key, &pw).await?;
             if created.is_empty() {
                 println!("UAT accounts already present; nothing changed");
             } else {

@@ -11,7 +11,11 @@ pub fn init_logging(json: bool) {
     let builder = fmt().with_env_filter(filter).with_target(false);
     // try_init: a second call (tests) keeps the first subscriber.
     let _ = if json {
-        builder.json().flatten_event(true).with_current_span(true).try_init()
+        builder
+            .json()
+            .flatten_event(true)
+            .with_current_span(true)
+            .try_init()
     } else {
         builder.try_init()
     };

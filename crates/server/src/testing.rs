@@ -25,9 +25,16 @@ impl TestServer {
     pub async fn spawn_with(pool: PgPool, tweak: impl FnOnce(&mut Config)) -> TestServer {
         let mut config = Config::for_test("postgres://unused");
         tweak(&mut config);
-        let state = AppState::new(pool.clone(), config, crate::telemetry::metrics_handle(), None);
+        let state = AppState::new(
+            pool.clone(),
+            config,
+            crate::telemetry::metrics_handle(),
+            None,
+        );
         let app = crate::app::build_router(state.clone());
-        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.expect("bind");
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
+            .await
+            .expect("bind");
         let addr = listener.local_addr().expect("addr");
         let handle = tokio::spawn(async move {
             let _ = axum::serve(

@@ -23,13 +23,17 @@ async fn registration_creates_a_trial_operator_with_a_key_shown_once(pool: PgPoo
     assert!(!op["api_key_masked"].as_str().unwrap().contains(&key[..20]));
 
     // The key is stored encrypted and looked up by keyed hash, never in clear.
-    let (ct, hash): (Vec<u8>, Vec<u8>) =
-        sqlx::query_as("SELECT api_key_ciphertext, api_key_hash FROM operators WHERE username = 'venue_one'")
-            .fetch_one(&pool)
-            .await
-            .unwrap();
+    let (ct, hash): (Vec<u8>, Vec<u8>) = sqlx::query_as(
+        "SELECT api_key_ciphertext, api_key_hash FROM operators WHERE username = 'venue_one'",
+    )
+    .fetch_one(&pool)
+    .await
+    .unwrap();
     assert!(!ct.windows(16).any(|w| w == &key.as_bytes()[..16]));
-    assert_eq!(hash, mr_server::crypto::api_key_lookup_hash(&c.server.state.config.master_key, key));
+    assert_eq!(
+        hash,
+        mr_server::crypto::api_key_lookup_hash(&c.server.state.config.master_key, key)
+    );
 
     let (token, _) = c.tokens_pw("venue_one", "Passw0rd!", "operator").await;
     let home = c.get("/api/v1/operator/home", &token).await;
@@ -67,9 +71,19 @@ async fn registration_reports_every_bad_field(pool: PgPool) {
 #[sqlx::test(migrator = "mr_server::MIGRATOR")]
 async fn an_operator_token_reads_nothing_of_another_operator(pool: PgPool) {
     let c = start(pool.clone()).await;
-    let a = c.register("venue_a").await.body["operator"]["id"].as_str().unwrap().to_string();
-    let b = c.register("venue_b").await.body["operator"]["id"].as_str().unwrap().to_string();
-    sqlx::query("UPDATE operators SET balance = 0 WHERE id::text = $1").bind(&b).execute(&pool).await.unwrap();
+    let a = c.register("venue_a").await.body["operator"]["id"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    let b = c.register("venue_b").await.body["operator"]["id"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    sqlx::query("UPDATE operators SET balance = 0 WHERE id::text = $1")
+        .bind(&b)
+        .execute(&pool)
+        .await
+        .unwrap();
     let (ta, _) = c.tokens_pw("venue_a", "Passw0rd!", "operator").await;
 
     let own = c.get(&format!("/api/v1/operators/{a}"), &ta).await;
@@ -91,8 +105,16 @@ async fn an_operator_token_reads_nothing_of_another_operator(pool: PgPool) {
     }
     // An admin reads any operator; staff have no operator home.
     let (admin, _) = c.tokens("uat_admin", "admin").await;
-    assert_eq!(c.get(&format!("/api/v1/operators/{b}"), &admin).await.status, StatusCode::OK);
-    assert_eq!(c.get("/api/v1/operator/home", &admin).await.error_code(), "FORBIDDEN");
+    assert_eq!(
+        c.get(&format!("/api/v1/operators/{b}"), &admin)
+            .await
+            .status,
+        StatusCode::OK
+    );
+    assert_eq!(
+        c.get("/api/v1/operator/home", &admin).await.error_code(),
+        "FORBIDDEN"
+    );
 }
 
 #[sqlx::test(migrator = "mr_server::MIGRATOR")]
@@ -116,7 +138,10 @@ async fn only_a_super_admin_creates_staff(pool: PgPool) {
 
     // The analyst signs into the admin workspace but sees no operator data.
     let (analyst, _) = c.tokens_pw("an_analyst", "Staff123456", "admin").await;
-    assert_eq!(c.get("/api/v1/admin/overview", &analyst).await.error_code(), "FORBIDDEN");
+    assert_eq!(
+        c.get("/api/v1/admin/overview", &analyst).await.error_code(),
+        "FORBIDDEN"
+    );
 }
 
 /// Every write endpoint that exists, called by a finance auditor: all refused, nothing written
@@ -125,34 +150,55 @@ async fn only_a_super_admin_creates_staff(pool: PgPool) {
 async fn a_finance_auditor_cannot_call_a_write_endpoint(pool: PgPool) {
     let c = start(pool.clone()).await;
     let (root, _) = c.tokens("uat_admin", "admin").await;
-    assert_eq!(c.create_staff(&root, "an_auditor", "auditor").await.status, StatusCode::CREATED);
+    assert_eq!(
+        c.create_staff(&root, "an_auditor", "auditor").await.status,
+        StatusCode::CREATED
+    );
     let (auditor, _) = c.tokens_pw("an_auditor", "Staff123456", "finance").await;
 
-    let before: i64 = sqlx::query_scalar("SELECT count(*) FROM staff_users").fetch_one(&pool).await.unwrap();
-    let r = c.create_staff(&auditor, "made_by_auditor", "accountant").await;
+    let before: i64 = sqlx::query_scalar("SELECT count(*) FROM staff_users")
+        .fetch_one(&pool)
+        .await
+        .unwrap();
+    let r = c
+        .create_staff(&auditor, "made_by_auditor", "accountant")
+        .await;
     assert_eq!(r.status, StatusCode::FORBIDDEN, "{r:?}");
     assert_eq!(r.error_code(), "FORBIDDEN");
-    let after: i64 = sqlx::query_scalar("SELECT count(*) FROM staff_users").fetch_one(&pool).await.unwrap();
+    let after: i64 = sqlx::query_scalar("SELECT count(*) FROM staff_users")
+        .fetch_one(&pool)
+        .await
+        .unwrap();
     assert_eq!(before, after);
 
     // Reading is allowed.
     let r = c.get("/api/v1/finance/overview", &auditor).await;
     assert_eq!(r.status, StatusCode::OK, "{r:?}");
-    assert_eq!(c.get("/api/v1/admin/overview", &auditor).await.error_code(), "FORBIDDEN");
-    let r = c.call(Method::GET, "/api/v1/me", Some(&auditor), None).await;
+    assert_eq!(
+        c.get("/api/v1/admin/overview", &auditor).await.error_code(),
+        "FORBIDDEN"
+    );
+    let r = c
+        .call(Method::GET, "/api/v1/me", Some(&auditor), None)
+        .await;
     assert_eq!(r.body["user"]["role"], "auditor");
 }
 
 #[sqlx::test(migrator = "mr_server::MIGRATOR")]
 async fn home_pages_show_real_figures(pool: PgPool) {
     let c = start(pool.clone()).await;
-    let op_id: uuid::Uuid = sqlx::query_scalar("SELECT id FROM operators WHERE username = 'uat_operator'")
-        .fetch_one(&pool)
-        .await
-        .unwrap();
+    let op_id: uuid::Uuid =
+        sqlx::query_scalar("SELECT id FROM operators WHERE username = 'uat_operator'")
+            .fetch_one(&pool)
+            .await
+            .unwrap();
     // A recharge of 100.00 now, as the payment webhook will write it: balance and ledger together.
     let mut tx = pool.begin().await.unwrap();
-    sqlx::query("UPDATE operators SET balance = balance + 100.00 WHERE id = $1").bind(op_id).execute(&mut *tx).await.unwrap();
+    sqlx::query("UPDATE operators SET balance = balance + 100.00 WHERE id = $1")
+        .bind(op_id)
+        .execute(&mut *tx)
+        .await
+        .unwrap();
     sqlx::query(
         "INSERT INTO ledger_entries (id, operator_id, entry_type, amount, balance_before, balance_after, description)
          VALUES ($1, $2, 'recharge', 100.00, 0, 100.00, 'test')",

@@ -27,33 +27,88 @@ async fn malformed_requests_get_specific_4xx_codes(pool: PgPool) {
     let cases = [
         ("{not json", Some("application/json"), 400, "MALFORMED_JSON"),
         ("", Some("application/json"), 400, "MALFORMED_JSON"),
-        (r#"{"username":"a","password":"b","workspace":"admin","extra":1}"#, Some("application/json"), 422, "VALIDATION_FAILED"),
-        (r#"{"username":5,"password":"b","workspace":"admin"}"#, Some("application/json"), 422, "VALIDATION_FAILED"),
-        (r#"{"username":"a","password":"b","workspace":"root"}"#, Some("application/json"), 422, "VALIDATION_FAILED"),
-        (r#"{"username":"a"}"#, Some("application/json"), 422, "VALIDATION_FAILED"),
-        (r#"{"username":"a","password":"b","workspace":"admin"}"#, None, 415, "UNSUPPORTED_MEDIA_TYPE"),
-        (r#"{"username":"a","password":"b","workspace":"admin"}"#, Some("text/plain"), 415, "UNSUPPORTED_MEDIA_TYPE"),
+        (
+            r#"{"username":"a","password":"b","workspace":"admin","extra":1}"#,
+            Some("application/json"),
+            422,
+            "VALIDATION_FAILED",
+        ),
+        (
+            r#"{"username":5,"password":"b","workspace":"admin"}"#,
+            Some("application/json"),
+            422,
+            "VALIDATION_FAILED",
+        ),
+        (
+            r#"{"username":"a","password":"b","workspace":"root"}"#,
+            Some("application/json"),
+            422,
+            "VALIDATION_FAILED",
+        ),
+        (
+            r#"{"username":"a"}"#,
+            Some("application/json"),
+            422,
+            "VALIDATION_FAILED",
+        ),
+        (
+            r#"{"username":"a","password":"b","workspace":"admin"}"#,
+            None,
+            415,
+            "UNSUPPORTED_MEDIA_TYPE",
+        ),
+        (
+            r#"{"username":"a","password":"b","workspace":"admin"}"#,
+            Some("text/plain"),
+            415,
+            "UNSUPPORTED_MEDIA_TYPE",
+        ),
     ];
     for (body, ct, status, code) in cases {
         let (s, v) = send(body, ct).await;
         assert_eq!(s.as_u16(), status, "{body}: {v}");
         assert_eq!(v["code"], code, "{body}: {v}");
-        assert!(v["message"].as_str().unwrap().chars().any(|ch| ('\u{4e00}'..='\u{9fff}').contains(&ch)));
+        assert!(v["message"]
+            .as_str()
+            .unwrap()
+            .chars()
+            .any(|ch| ('\u{4e00}'..='\u{9fff}').contains(&ch)));
         assert!(v["details"].is_object());
     }
 
-    let huge = format!(r#"{{"username":"{}","password":"x","workspace":"admin"}}"#, "a".repeat(200_000));
-    let r = c.http.post(&login).header("content-type", "application/json").body(huge).send().await.unwrap();
+    let huge = format!(
+        r#"{{"username":"{}","password":"x","workspace":"admin"}}"#,
+        "a".repeat(200_000)
+    );
+    let r = c
+        .http
+        .post(&login)
+        .header("content-type", "application/json")
+        .body(huge)
+        .send()
+        .await
+        .unwrap();
     assert_eq!(r.status(), StatusCode::PAYLOAD_TOO_LARGE);
     let v: serde_json::Value = r.json().await.unwrap();
     assert_eq!(v["code"], "PAYLOAD_TOO_LARGE");
 
     let r = c.http.get(c.url("/api/v1/nope")).send().await.unwrap();
     assert_eq!(r.status(), StatusCode::NOT_FOUND);
-    assert_eq!(r.json::<serde_json::Value>().await.unwrap()["code"], "ROUTE_NOT_FOUND");
-    let r = c.http.delete(c.url("/api/v1/auth/login")).send().await.unwrap();
+    assert_eq!(
+        r.json::<serde_json::Value>().await.unwrap()["code"],
+        "ROUTE_NOT_FOUND"
+    );
+    let r = c
+        .http
+        .delete(c.url("/api/v1/auth/login"))
+        .send()
+        .await
+        .unwrap();
     assert_eq!(r.status(), StatusCode::METHOD_NOT_ALLOWED);
-    assert_eq!(r.json::<serde_json::Value>().await.unwrap()["code"], "METHOD_NOT_ALLOWED");
+    assert_eq!(
+        r.json::<serde_json::Value>().await.unwrap()["code"],
+        "METHOD_NOT_ALLOWED"
+    );
 
     let (admin, _) = c.tokens("uat_admin", "admin").await;
     let r = c.get("/api/v1/operators/not-a-uuid", &admin).await;
@@ -81,14 +136,24 @@ async fn every_response_carries_a_request_id(pool: PgPool) {
     let c = start(pool).await;
     let r = c.http.get(c.url("/health")).send().await.unwrap();
     assert!(r.headers().get("x-request-id").is_some());
-    let r = c.http.get(c.url("/health")).header("x-request-id", "abc-123").send().await.unwrap();
+    let r = c
+        .http
+        .get(c.url("/health"))
+        .header("x-request-id", "abc-123")
+        .send()
+        .await
+        .unwrap();
     assert_eq!(r.headers()["x-request-id"], "abc-123");
 }
 
 #[sqlx::test(migrator = "mr_server::MIGRATOR")]
 async fn health_endpoints_and_metrics(pool: PgPool) {
     let c = start(pool).await;
-    for (path, status) in [("/health", "ok"), ("/health/db", "ok"), ("/health/redis", "not_configured")] {
+    for (path, status) in [
+        ("/health", "ok"),
+        ("/health/db", "ok"),
+        ("/health/redis", "not_configured"),
+    ] {
         let r = c.http.get(c.url(path)).send().await.unwrap();
         assert_eq!(r.status(), StatusCode::OK, "{path}");
         let v: serde_json::Value = r.json().await.unwrap();
@@ -96,11 +161,24 @@ async fn health_endpoints_and_metrics(pool: PgPool) {
         assert!(v["latency_ms"].as_u64().unwrap() < 500, "{path}");
     }
     c.login("uat_admin", "bad-password-1", "admin").await;
-    let text = c.http.get(c.url("/metrics")).send().await.unwrap().text().await.unwrap();
+    let text = c
+        .http
+        .get(c.url("/metrics"))
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
     assert!(text.contains("mr_http_requests_total"), "{text}");
     assert!(text.contains("mr_logins_total"), "{text}");
     assert!(text.contains("mr_errors_total"), "{text}");
-    assert!(!text.lines().any(|l| !l.starts_with('#') && !l.is_empty() && !l.starts_with("mr_")), "metrics must be prefixed mr_:\n{text}");
+    assert!(
+        !text
+            .lines()
+            .any(|l| !l.starts_with('#') && !l.is_empty() && !l.starts_with("mr_")),
+        "metrics must be prefixed mr_:\n{text}"
+    );
 }
 
 #[sqlx::test(migrator = "mr_server::MIGRATOR")]

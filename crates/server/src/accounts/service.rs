@@ -88,7 +88,11 @@ pub async fn operator_profile(
 
 /// An operator reads only itself; staff who may view operators read any. Anything else is a
 /// 404, so the caller cannot even learn that the id exists.
-pub async fn get_operator(state: &AppState, user: &AuthUser, id: Uuid) -> ApiResult<OperatorProfile> {
+pub async fn get_operator(
+    state: &AppState,
+    user: &AuthUser,
+    id: Uuid,
+) -> ApiResult<OperatorProfile> {
     let allowed = match user.role {
         Role::Operator => user.user_id == id,
         r => r.can(mr_domain::Permission::ViewOperators),
@@ -112,7 +116,11 @@ pub async fn register_operator(
     req: &RegisterOperatorRequest,
     meta: &ClientMeta,
 ) -> ApiResult<Registered> {
-    let contact = req.contact_name.as_deref().map(str::trim).filter(|s| !s.is_empty());
+    let contact = req
+        .contact_name
+        .as_deref()
+        .map(str::trim)
+        .filter(|s| !s.is_empty());
     check_all(&[
         validate::username(&req.username).map(|_| ()),
         validate::password(&req.password).map(|_| ()),
@@ -120,9 +128,10 @@ pub async fn register_operator(
         validate::phone(&req.phone).map(|_| ()),
         validate::email(&req.email).map(|_| ()),
         match contact {
-            Some(c) if c.chars().count() > 32 => {
-                Err(DomainError::invalid("contact_name", "at most 32 characters"))
-            }
+            Some(c) if c.chars().count() > 32 => Err(DomainError::invalid(
+                "contact_name",
+                "at most 32 characters",
+            )),
             _ => Ok(()),
         },
     ])?;

@@ -47,7 +47,9 @@ impl AuthUser {
 pub fn bearer(headers: &HeaderMap) -> Option<&str> {
     let v = headers.get(header::AUTHORIZATION)?.to_str().ok()?;
     let (scheme, token) = v.split_once(' ')?;
-    scheme.eq_ignore_ascii_case("bearer").then_some(token.trim())
+    scheme
+        .eq_ignore_ascii_case("bearer")
+        .then_some(token.trim())
 }
 
 impl FromRequestParts<AppState> for AuthUser {
@@ -68,9 +70,9 @@ impl FromRequestParts<AppState> for AuthUser {
             Some(true) => {
                 tracing::Span::current().record("user_id", tracing::field::display(claims.sub));
                 Ok(AuthUser {
-                user_id: claims.sub,
-                role: claims.role,
-                workspace: claims.ws,
+                    user_id: claims.sub,
+                    role: claims.role,
+                    workspace: claims.ws,
                     session_id: claims.sid,
                 })
             }

@@ -60,8 +60,13 @@ async fn change_password(
     meta: ClientMeta,
     Json(req): Json<ChangePasswordRequest>,
 ) -> ApiResult<Json<ChangePasswordResponse>> {
-    let revoked_sessions =
-        service::change_password(&state, &user, &req.current_password, &req.new_password, &meta)
-            .await?;
+    let revoked_sessions = service::change_password(
+        &state,
+        &user,
+        &req.current_password,
+        &req.new_password,
+        &meta,
+    )
+    .await?;
     Ok(Json(ChangePasswordResponse { revoked_sessions }))
 }

@@ -87,7 +87,11 @@ pub async fn login(
     .or(second);
     drop(conn);
 
-    let ok = password::verify_blocking(pw.to_string(), account.as_ref().map(|a| a.password_hash.clone())).await;
+    let ok = password::verify_blocking(
+        pw.to_string(),
+        account.as_ref().map(|a| a.password_hash.clone()),
+    )
+    .await;
     let Some(account) = account.filter(|_| ok) else {
         metrics::counter!("mr_logins_total", "result" => "invalid_credentials").increment(1);
         return Err(ErrorCode::InvalidCredentials.into());
@@ -107,7 +111,11 @@ pub async fn login(
     }
 
     let mut tx = state.pool.begin().await?;
-    let kind = if role == Role::Operator { "operator" } else { "staff" };
+    let kind = if role == Role::Operator {
+        "operator"
+    } else {
+        "staff"
+    };
     let session_id = Uuid::now_v7();
     sqlx::query(
         "INSERT INTO auth_sessions (id, subject_kind, subject_id, workspace, expires_at, user_agent, ip)
@@ -122,11 +130,17 @@ pub async fn login(
     .bind(meta.ip.as_deref())
     .execute(&mut *tx)
     .await?;
-    let table = if kind == "operator" { "operators" } else { "staff_users" };
-    sqlx::query(&format!("UPDATE {table} SET last_login_at = now() WHERE id = $1"))
-        .bind(account.id)
-        .execute(&mut *tx)
-        .await?;
+    let table = if kind == "operator" {
+        "operators"
+    } else {
+        "staff_users"
+    };
+    sqlx::query(&format!(
+        "UPDATE {table} SET last_login_at = now() WHERE id = $1"
+    ))
+    .bind(account.id)
+    .execute(&mut *tx)
+    .await?;
     let response = issue_pair(state, &mut tx, session_id, account.user_info()?, workspace).await?;
     audit::append(
         &mut tx,
@@ -257,7 +271,14 @@ pub async fn refresh(state: &AppState, refresh_token: &str) -> ApiResult<LoginRe
         .await?;
     let workspace = Workspace::parse(&row.workspace)
         .ok_or_else(|| ApiError::internal("workspace", &row.workspace))?;
-    let response = issue_pair(state, &mut tx, row.session_id, account.user_info()?, workspace).await?;
+    let response = issue_pair(
+        state,
+        &mut tx,
+        row.session_id,
+        account.user_info()?,
+        workspace,
+    )
+    .await?;
     tx.commit().await?;
     Ok(response)
 }
@@ -336,7 +357,11 @@ pub async fn change_password(
     meta: &ClientMeta,
 ) -> ApiResult<u32> {
     validate::password(new)?;
-    let table = if user.role == Role::Operator { "operators" } else { "staff_users" };
+    let table = if user.role == Role::Operator {
+        "operators"
+    } else {
+        "staff_users"
+    };
     let stored: Option<String> =
         sqlx::query_scalar(&format!("SELECT password_hash FROM {table} WHERE id = $1"))
             .bind(user.user_id)

@@ -65,7 +65,14 @@ mod tests {
 
     #[test]
     fn issue_and_verify() {
-        let c = claims(Uuid::nil(), Role::Admin, Workspace::Admin, Uuid::nil(), now(), 60);
+        let c = claims(
+            Uuid::nil(),
+            Role::Admin,
+            Workspace::Admin,
+            Uuid::nil(),
+            now(),
+            60,
+        );
         let t = issue(S, &c).unwrap();
         let back = verify(S, &t).unwrap();
         assert_eq!(back.role, Role::Admin);
@@ -73,9 +80,26 @@ mod tests {
 
     #[test]
     fn expired_forged_and_garbage_are_told_apart() {
-        let c = claims(Uuid::nil(), Role::Admin, Workspace::Admin, Uuid::nil(), now() - 120, 60);
-        assert_eq!(verify(S, &issue(S, &c).unwrap()).unwrap_err(), ErrorCode::TokenExpired);
-        let c = claims(Uuid::nil(), Role::Admin, Workspace::Admin, Uuid::nil(), now(), 60);
+        let c = claims(
+            Uuid::nil(),
+            Role::Admin,
+            Workspace::Admin,
+            Uuid::nil(),
+            now() - 120,
+            60,
+        );
+        assert_eq!(
+            verify(S, &issue(S, &c).unwrap()).unwrap_err(),
+            ErrorCode::TokenExpired
+        );
+        let c = claims(
+            Uuid::nil(),
+            Role::Admin,
+            Workspace::Admin,
+            Uuid::nil(),
+            now(),
+            60,
+        );
         let forged = issue(b"another-secret-another-secret-xx", &c).unwrap();
         assert_eq!(verify(S, &forged).unwrap_err(), ErrorCode::TokenInvalid);
         assert_eq!(verify(S, "garbage").unwrap_err(), ErrorCode::TokenInvalid);

@@ -9,8 +9,10 @@ use crate::error::{ApiError, ApiResult};
 use crate::state::AppState;
 
 /// Start of the current business day and month in China time, as SQL expressions.
-const TODAY_START: &str = "(date_trunc('day', now() AT TIME ZONE 'Asia/Shanghai') AT TIME ZONE 'Asia/Shanghai')";
-const MONTH_START: &str = "(date_trunc('month', now() AT TIME ZONE 'Asia/Shanghai') AT TIME ZONE 'Asia/Shanghai')";
+const TODAY_START: &str =
+    "(date_trunc('day', now() AT TIME ZONE 'Asia/Shanghai') AT TIME ZONE 'Asia/Shanghai')";
+const MONTH_START: &str =
+    "(date_trunc('month', now() AT TIME ZONE 'Asia/Shanghai') AT TIME ZONE 'Asia/Shanghai')";
 
 fn money(d: Decimal) -> ApiResult<Money> {
     Money::from_decimal(d).map_err(|e| ApiError::internal("money", e))

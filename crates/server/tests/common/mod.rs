@@ -14,7 +14,9 @@ pub struct Ctx {
 }
 
 pub async fn start(pool: PgPool) -> Ctx {
-    mr_server::uat::create_uat(&pool, PW).await.expect("uat accounts");
+    mr_server::uat::create_uat(&pool, PW)
+        .await
+        .expect("uat accounts");
     Ctx {
         server: TestServer::spawn(pool).await,
         http: reqwest::Client::new(),
@@ -30,9 +32,18 @@ pub struct Resp {
 impl Resp {
     /// Asserts the one error body shape and returns its code.
     pub fn error_code(&self) -> String {
-        assert!(self.status.is_client_error() || self.status.is_server_error(), "{self:?}");
-        let obj = self.body.as_object().unwrap_or_else(|| panic!("not an object: {self:?}"));
-        assert!(obj["message"].as_str().is_some_and(|m| !m.is_empty()), "{self:?}");
+        assert!(
+            self.status.is_client_error() || self.status.is_server_error(),
+            "{self:?}"
+        );
+        let obj = self
+            .body
+            .as_object()
+            .unwrap_or_else(|| panic!("not an object: {self:?}"));
+        assert!(
+            obj["message"].as_str().is_some_and(|m| !m.is_empty()),
+            "{self:?}"
+        );
         assert!(obj["details"].is_object(), "{self:?}");
         obj["code"].as_str().unwrap().to_string()
     }
@@ -49,7 +60,13 @@ impl Ctx {
         format!("{}{}", self.server.base_url, path)
     }
 
-    pub async fn call(&self, method: Method, path: &str, token: Option<&str>, body: Option<Value>) -> Resp {
+    pub async fn call(
+        &self,
+        method: Method,
+        path: &str,
+        token: Option<&str>,
+        body: Option<Value>,
+    ) -> Resp {
         let mut req = self.http.request(method, self.url(path));
         if let Some(t) = token {
             req = req.bearer_auth(t);
@@ -61,8 +78,16 @@ impl Ctx {
         let status = r.status();
         let headers = r.headers().clone();
         let text = r.text().await.unwrap();
-        let body = if text.is_empty() { Value::Null } else { serde_json::from_str(&text).unwrap_or(Value::String(text)) };
-        Resp { status, body, headers }
+        let body = if text.is_empty() {
+            Value::Null
+        } else {
+            serde_json::from_str(&text).unwrap_or(Value::String(text))
+        };
+        Resp {
+            status,
+            body,
+            headers,
+        }
     }
 
     pub async fn get(&self, path: &str, token: &str) -> Resp {
@@ -87,7 +112,12 @@ impl Ctx {
         self.tokens_pw(username, PW, workspace).await
     }
 
-    pub async fn tokens_pw(&self, username: &str, password: &str, workspace: &str) -> (String, String) {
+    pub async fn tokens_pw(
+        &self,
+        username: &str,
+        password: &str,
+        workspace: &str,
+    ) -> (String, String) {
         let r = self.login(username, password, workspace).await;
         assert_eq!(r.status, StatusCode::OK, "{r:?}");
         (

@@ -1,0 +1,106 @@
+//! The desktop shell: windows, capabilities and thin commands over `mr_core`.
+
+mod commands;
+mod error;
+mod logging;
+mod windows;
+
+use std::path::PathBuf;
+use std::sync::Arc;
+
+use mr_core::{Core, KeyringSecretStore, MemorySecretStore, SecretStore};
+use tauri::Manager;
+
+/// Overrides the data dir (caches, logs; config in `<dir>/config`). E2E runs use a temp dir.
+pub const DATA_DIR_ENV: &str = "MR_DATA_DIR";
+/// `memory` keeps session tokens in process memory instead of the OS keychain.
+pub const SECRET_STORE_ENV: &str = "MR_SECRET_STORE";
+
+struct Dirs {
+    data: PathBuf,
+    config: PathBuf,
+}
+
+fn data_dir_override() -> Option<PathBuf> {
+    std::env::var_os(DATA_DIR_ENV)
+        .filter(|d| !d.is_empty())
+        .map(PathBuf::from)
+}
+
+fn dirs(app: &tauri::AppHandle) -> tauri::Result<Dirs> {
+    if let Some(data) = data_dir_override() {
+        return Ok(Dirs {
+            config: data.join("config"),
+            data,
+        });
+    }
+    Ok(Dirs {
+        data: app.path().app_data_dir()?,
+        config: app.path().app_config_dir()?,
+    })
+}
+
+/// The OS keychain, except with `MR_SECRET_STORE=memory`. That exists for the desktop E2E
+/// runs: under Xvfb in CI there is no D-Bus session with an unlocked Secret Service, so every
+/// keychain call would fail and no one could sign in. The memory store keeps tokens only for
+/// the life of the process (never on disk), so it is safe, but users lose their sessions on
+/// restart; it is not meant for real use.
+fn secret_store() -> Arc<dyn SecretStore> {
+    match std::env::var(SECRET_STORE_ENV).as_deref() {
+        Ok("memory") => {
+            tracing::warn!("{SECRET_STORE_ENV}=memory: sessions are kept in memory only");
+            Arc::new(MemorySecretStore::new())
+        }
+        _ => Arc::new(KeyringSecretStore::default()),
+    }
+}
+
+/// Flushes the log file on exit.
+struct LogGuard(#[allow(dead_code)] Option<tracing_appender::non_blocking::WorkerGuard>);
+
+/// Every window (launcher and workspaces, by label) gets its size and position back (R-D1).
+/// With `MR_DATA_DIR` the state file lives there too, so E2E runs start from a clean slate
+/// (the plugin joins the name onto the config dir, and joining an absolute path replaces it).
+fn window_state_plugin() -> tauri::plugin::TauriPlugin<tauri::Wry> {
+    let mut builder = tauri_plugin_window_state::Builder::new();
+    if let Some(data) = data_dir_override() {
+        let file = data.join("config").join(".window-state.json");
+        builder = builder.with_filename(file.to_string_lossy());
+    }
+    builder.build()
+}
+
+pub fn run() {
+    tauri::Builder::default()
+        .plugin(window_state_plugin())
+        .plugin(tauri_plugin_updater::Builder::new().build())
+        .setup(|app| {
+            let dirs = dirs(app.handle())?;
+            std::fs::create_dir_all(&dirs.config)?;
+            let guard = logging::init(&dirs.data.join("logs"));
+            app.manage(LogGuard(guard));
+            tracing::info!(
+                version = env!("CARGO_PKG_VERSION"),
+                data_dir = %dirs.data.display(),
+                "starting"
+            );
+            app.manage(Core::new(dirs.data, dirs.config, secret_store()));
+            Ok(())
+        })
+        .invoke_handler(tauri::generate_handler![
+            commands::launcher::settings_get,
+            commands::launcher::settings_set,
+            commands::launcher::server_check,
+            commands::launcher::workspace_open,
+            commands::session::session_get,
+            commands::session::auth_login,
+            commands::session::auth_logout,
+            commands::session::operator_register,
+            commands::session::connection_state,
+            commands::operator::operator_home,
+            commands::admin::admin_overview,
+            commands::finance::finance_overview,
+        ])
+        .run(tauri::generate_context!())
+        .expect("error while running the MR desktop app");
+}
