@@ -40,24 +40,57 @@ impl Account {
     }
 }
 
-async fn find_operator(conn: &mut PgConnection, username: &str) -> sqlx::Result<Option<Account>> {
-    sqlx::query_as(
-        "SELECT id, username, display_name, password_hash, 'operator' AS role, status
-         FROM operators WHERE lower(username) = lower($1)",
-    )
+/// Which table an account lives in.
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Kind {
+    Operator,
+    Staff,
+}
+
+impl Kind {
+    fn of(role: Role) -> Kind {
+        if role == Role::Operator {
+            Kind::Operator
+        } else {
+            Kind::Staff
+        }
+    }
+
+    fn select(self) -> &'static str {
+        match self {
+            Kind::Operator => {
+                "SELECT id, username, display_name, password_hash, 'operator' AS role, status FROM operators"
+            }
+            Kind::Staff => {
+                "SELECT id, username, display_name, password_hash, role, status FROM staff_users"
+            }
+        }
+    }
+}
+
+async fn find_by_username(
+    conn: &mut PgConnection,
+    kind: Kind,
+    username: &str,
+) -> sqlx::Result<Option<Account>> {
+    sqlx::query_as(&format!(
+        "{} WHERE lower(username) = lower($1)",
+        kind.select()
+    ))
     .bind(username)
     .fetch_optional(conn)
     .await
 }
 
-async fn find_staff(conn: &mut PgConnection, username: &str) -> sqlx::Result<Option<Account>> {
-    sqlx::query_as(
-        "SELECT id, username, display_name, password_hash, role, status
-         FROM staff_users WHERE lower(username) = lower($1)",
-    )
-    .bind(username)
-    .fetch_optional(conn)
-    .await
+async fn find_by_id(
+    conn: &mut PgConnection,
+    kind: Kind,
+    id: Uuid,
+) -> sqlx::Result<Option<Account>> {
+    sqlx::query_as(&format!("{} WHERE id = $1", kind.select()))
+        .bind(id)
+        .fetch_optional(conn)
+        .await
 }
 
 pub async fn login(
@@ -74,17 +107,15 @@ pub async fn login(
     // Look in the table of the requested workspace first; an account of the other kind is
     // only reported as WRONG_WORKSPACE once its password has been proven, so the answer never
     // tells a stranger which usernames exist.
-    let (first, second) = if workspace == Workspace::Operator {
-        (find_operator(&mut conn, username).await?, None)
+    let (first, other) = if workspace == Workspace::Operator {
+        (Kind::Operator, Kind::Staff)
     } else {
-        (find_staff(&mut conn, username).await?, None::<Account>)
+        (Kind::Staff, Kind::Operator)
     };
-    let account = match first {
+    let account = match find_by_username(&mut conn, first, username).await? {
         Some(a) => Some(a),
-        None if workspace == Workspace::Operator => find_staff(&mut conn, username).await?,
-        None => find_operator(&mut conn, username).await?,
-    }
-    .or(second);
+        None => find_by_username(&mut conn, other, username).await?,
+    };
     drop(conn);
 
     let ok = password::verify_blocking(
@@ -242,20 +273,12 @@ pub async fn refresh(state: &AppState, refresh_token: &str) -> ApiResult<LoginRe
     if row.token_expires_at <= now || row.session_expires_at <= now {
         return Err(ErrorCode::RefreshTokenInvalid.into());
     }
-    let account: Option<Account> = if row.subject_kind == "operator" {
-        sqlx::query_as(
-            "SELECT id, username, display_name, password_hash, 'operator' AS role, status
-             FROM operators WHERE id = $1",
-        )
+    let kind = if row.subject_kind == "operator" {
+        Kind::Operator
     } else {
-        sqlx::query_as(
-            "SELECT id, username, display_name, password_hash, role, status
-             FROM staff_users WHERE id = $1",
-        )
-    }
-    .bind(row.subject_id)
-    .fetch_optional(&mut *tx)
-    .await?;
+        Kind::Staff
+    };
+    let account = find_by_id(&mut tx, kind, row.subject_id).await?;
     let Some(account) = account.filter(|a| a.status == "active") else {
         revoke_session(&mut tx, row.session_id, "account_inactive").await?;
         tx.commit().await?;
@@ -320,20 +343,7 @@ pub async fn logout(state: &AppState, user: &AuthUser, meta: &ClientMeta) -> Api
 
 pub async fn me(state: &AppState, user: &AuthUser) -> ApiResult<MeResponse> {
     let mut conn = state.pool.acquire().await?;
-    let account: Option<Account> = if user.role == Role::Operator {
-        sqlx::query_as(
-            "SELECT id, username, display_name, password_hash, 'operator' AS role, status
-             FROM operators WHERE id = $1",
-        )
-    } else {
-        sqlx::query_as(
-            "SELECT id, username, display_name, password_hash, role, status
-             FROM staff_users WHERE id = $1",
-        )
-    }
-    .bind(user.user_id)
-    .fetch_optional(&mut *conn)
-    .await?;
+    let account = find_by_id(&mut conn, Kind::of(user.role), user.user_id).await?;
     let account = account.ok_or(ErrorCode::SessionRevoked)?;
     let started: DateTime<Utc> =
         sqlx::query_scalar("SELECT created_at FROM auth_sessions WHERE id = $1")
