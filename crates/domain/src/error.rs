@@ -57,6 +57,11 @@ codes! {
     UsernameTaken = 409, "用户名已被占用", "That username is taken";
     NotFound = 404, "记录不存在或无权查看", "Not found, or not visible to you";
     Conflict = 409, "数据已被修改，请刷新后重试", "The data changed meanwhile; refresh and try again";
+    // Sync
+    ProtocolUnsupported = 426, "客户端版本过旧，请更新应用", "This app version is too old; please update";
+    CursorInvalid = 400, "同步游标无效，请重建本地缓存", "Invalid sync cursor; rebuild the local cache";
+    SequenceGap = 409, "命令序号不连续，请稍后重试同步", "Command sequence has a gap; sync again";
+    SiteNameTaken = 409, "已存在同名运营点", "A site with this name already exists";
     // Launch API (kept as headsets in the field know them)
     InvalidApiKey = 401, "API Key 无效", "Invalid API key";
     InvalidSignature = 400, "签名验证失败", "Signature verification failed";
@@ -134,6 +139,10 @@ names! {
     UsernameTaken => "USERNAME_TAKEN",
     NotFound => "NOT_FOUND",
     Conflict => "CONFLICT",
+    ProtocolUnsupported => "PROTOCOL_UNSUPPORTED",
+    CursorInvalid => "CURSOR_INVALID",
+    SequenceGap => "SEQUENCE_GAP",
+    SiteNameTaken => "SITE_NAME_TAKEN",
     InvalidApiKey => "INVALID_API_KEY",
     InvalidSignature => "INVALID_SIGNATURE",
     TimestampExpired => "TIMESTAMP_EXPIRED",

@@ -7,6 +7,7 @@ pub mod auth;
 pub mod error;
 pub mod home;
 pub mod ipc;
+pub mod sync;
 
 pub use error::ErrorBody;
 
@@ -45,6 +46,20 @@ pub mod export {
             ipc::LoginArgs,
             ipc::LogoutArgs,
             ipc::ConnectionState,
+            sync::PullResponse,
+            sync::Change,
+            sync::Entity,
+            sync::SyncRow,
+            sync::SiteRow,
+            sync::MessageRow,
+            sync::PushRequest,
+            sync::CommandEnvelope,
+            sync::Command,
+            sync::SiteFields,
+            sync::ProfileFields,
+            sync::PushResponse,
+            sync::CommandStatus,
+            sync::CommandResult,
         );
         Ok(())
     }

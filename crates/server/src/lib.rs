@@ -14,6 +14,7 @@ pub mod json;
 pub mod overview;
 pub mod seed;
 pub mod state;
+pub mod sync;
 pub mod telemetry;
 pub mod testing;
 pub mod uat;

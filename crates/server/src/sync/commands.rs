@@ -1,0 +1,220 @@
+//! Applying one command authoritatively. Each function runs inside the command's transaction
+//! and either changes rows or returns the reason it cannot (a permanent rejection).
+
+use mr_domain::{validate, DomainError, ErrorCode, OperatorId};
+use mr_protocol::sync::{Command, ProfileFields, SiteFields};
+use serde_json::json;
+use sqlx::PgConnection;
+
+use crate::error::ApiError;
+
+/// Why a command was refused: a code for the client plus details for the conflicts panel.
+pub struct Rejection {
+    pub code: ErrorCode,
+    pub details: serde_json::Value,
+}
+
+impl From<ErrorCode> for Rejection {
+    fn from(code: ErrorCode) -> Self {
+        Rejection {
+            code,
+            details: json!({}),
+        }
+    }
+}
+
+impl From<DomainError> for Rejection {
+    fn from(e: DomainError) -> Self {
+        Rejection {
+            code: e.code,
+            details: json!({ "field": e.field, "reason": e.reason }),
+        }
+    }
+}
+
+pub enum Outcome {
+    Applied,
+    Rejected(Rejection),
+}
+
+/// Database failures are not rejections: they abort the push so the client retries.
+pub async fn apply(
+    conn: &mut PgConnection,
+    operator: OperatorId,
+    command: &Command,
+) -> Result<Outcome, ApiError> {
+    let result = match command {
+        Command::SiteCreate(f) => site_create(conn, operator, f).await,
+        Command::SiteUpdate(f) => site_update(conn, operator, f).await,
+        Command::SiteDelete { site_id } => {
+            let n = sqlx::query(
+                "UPDATE sites SET is_deleted = true, deleted_at = now(), updated_at = now()
+                 WHERE id = $1 AND operator_id = $2 AND NOT is_deleted",
+            )
+            .bind(site_id)
+            .bind(operator.0)
+            .execute(&mut *conn)
+            .await?
+            .rows_affected();
+            Ok(if n == 1 {
+                Ok(())
+            } else {
+                Err(ErrorCode::NotFound.into())
+            })
+        }
+        Command::MessageMarkRead { message_id } => {
+            // Marking an already-read message again is harmless and accepted.
+            let found: Option<bool> = sqlx::query_scalar(
+                "UPDATE messages SET is_read = true, read_at = COALESCE(read_at, now()), updated_at = now()
+                 WHERE id = $1 AND operator_id = $2 RETURNING true",
+            )
+            .bind(message_id)
+            .bind(operator.0)
+            .fetch_optional(&mut *conn)
+            .await?;
+            Ok(if found.is_some() {
+                Ok(())
+            } else {
+                Err(ErrorCode::NotFound.into())
+            })
+        }
+        Command::ProfileUpdate(f) => profile_update(conn, operator, f).await,
+    }?;
+    Ok(match result {
+        Ok(()) => Outcome::Applied,
+        Err(r) => Outcome::Rejected(r),
+    })
+}
+
+type Step = Result<Result<(), Rejection>, sqlx::Error>;
+
+struct CleanSite {
+    name: String,
+    address: Option<String>,
+    contact_name: Option<String>,
+    contact_phone: Option<String>,
+    description: Option<String>,
+}
+
+fn optional(
+    v: &Option<String>,
+    max: usize,
+    field: &'static str,
+) -> Result<Option<String>, DomainError> {
+    match v.as_deref().map(str::trim).filter(|s| !s.is_empty()) {
+        None => Ok(None),
+        Some(s) if s.chars().count() <= max => Ok(Some(s.to_string())),
+        Some(_) => Err(DomainError::invalid(field, "too long")),
+    }
+}
+
+/// Site rules (R-O5), the same the desktop applies before queuing.
+fn clean_site(f: &SiteFields) -> Result<CleanSite, DomainError> {
+    let name = f.name.trim();
+    if name.is_empty() || name.chars().count() > 64 {
+        return Err(DomainError::invalid("name", "1-64 characters"));
+    }
+    let contact_phone = optional(&f.contact_phone, 20, "contact_phone")?;
+    if let Some(p) = &contact_phone {
+        validate::phone(p)?;
+    }
+    Ok(CleanSite {
+        name: name.to_string(),
+        address: optional(&f.address, 200, "address")?,
+        contact_name: optional(&f.contact_name, 32, "contact_name")?,
+        contact_phone,
+        description: optional(&f.description, 500, "description")?,
+    })
+}
+
+fn name_taken(e: &sqlx::Error) -> bool {
+    matches!(e, sqlx::Error::Database(d) if d.constraint() == Some("sites_operator_name_key"))
+}
+
+async fn site_create(conn: &mut PgConnection, operator: OperatorId, f: &SiteFields) -> Step {
+    let s = match clean_site(f) {
+        Ok(s) => s,
+        Err(e) => return Ok(Err(e.into())),
+    };
+    let r = sqlx::query(
+        "INSERT INTO sites (id, operator_id, name, address, contact_name, contact_phone, description)
+         VALUES ($1, $2, $3, $4, $5, $6, $7)",
+    )
+    .bind(f.site_id)
+    .bind(operator.0)
+    .bind(&s.name)
+    .bind(&s.address)
+    .bind(&s.contact_name)
+    .bind(&s.contact_phone)
+    .bind(&s.description)
+    .execute(&mut *conn)
+    .await;
+    match r {
+        Ok(_) => Ok(Ok(())),
+        Err(e) if name_taken(&e) => Ok(Err(ErrorCode::SiteNameTaken.into())),
+        // The id exists already (another operator's, or a reused id): a conflict, not a crash.
+        Err(sqlx::Error::Database(d)) if d.code().as_deref() == Some("23505") => {
+            Ok(Err(ErrorCode::Conflict.into()))
+        }
+        Err(e) => Err(e),
+    }
+}
+
+async fn site_update(conn: &mut PgConnection, operator: OperatorId, f: &SiteFields) -> Step {
+    let s = match clean_site(f) {
+        Ok(s) => s,
+        Err(e) => return Ok(Err(e.into())),
+    };
+    let r = sqlx::query(
+        "UPDATE sites SET name = $3, address = $4, contact_name = $5, contact_phone = $6,
+                description = $7, updated_at = now()
+         WHERE id = $1 AND operator_id = $2 AND NOT is_deleted",
+    )
+    .bind(f.site_id)
+    .bind(operator.0)
+    .bind(&s.name)
+    .bind(&s.address)
+    .bind(&s.contact_name)
+    .bind(&s.contact_phone)
+    .bind(&s.description)
+    .execute(&mut *conn)
+    .await;
+    match r {
+        Ok(done) if done.rows_affected() == 1 => Ok(Ok(())),
+        Ok(_) => Ok(Err(ErrorCode::NotFound.into())),
+        Err(e) if name_taken(&e) => Ok(Err(ErrorCode::SiteNameTaken.into())),
+        Err(e) => Err(e),
+    }
+}
+
+async fn profile_update(conn: &mut PgConnection, operator: OperatorId, f: &ProfileFields) -> Step {
+    let checked = (|| {
+        let name = validate::display_name(&f.display_name)?.to_string();
+        let phone = validate::phone(&f.phone)?.to_string();
+        let email = validate::email(&f.email)?.to_string();
+        let contact = optional(&f.contact_name, 32, "contact_name")?;
+        Ok::<_, DomainError>((name, phone, email, contact))
+    })();
+    let (name, phone, email, contact) = match checked {
+        Ok(v) => v,
+        Err(e) => return Ok(Err(e.into())),
+    };
+    let n = sqlx::query(
+        "UPDATE operators SET display_name = $2, phone = $3, email = $4, contact_name = $5,
+                updated_at = now()
+         WHERE id = $1 AND status = 'active'",
+    )
+    .bind(operator.0)
+    .bind(name)
+    .bind(phone)
+    .bind(email)
+    .bind(contact)
+    .execute(&mut *conn)
+    .await?
+    .rows_affected();
+    Ok(if n == 1 {
+        Ok(())
+    } else {
+        Err(ErrorCode::AccountClosed.into())
+    })
+}

@@ -1,0 +1,249 @@
+//! `POST /api/v1/sync/push`: each command applied exactly once, in device order, in its own
+//! transaction together with its effect, its record in `sync_commands` and its audit row.
+
+use mr_domain::error::Lang;
+use mr_domain::{ErrorCode, OperatorId, Role};
+use mr_protocol::sync::{CommandResult, CommandStatus, PushRequest, PushResponse};
+use serde_json::json;
+use sqlx::{Acquire, PgConnection};
+use uuid::Uuid;
+
+use super::commands::{self, Outcome, Rejection};
+use super::pull::check_version;
+use crate::audit::{self, AuditEntry};
+use crate::auth::extract::ClientMeta;
+use crate::auth::AuthUser;
+use crate::error::{ApiError, ApiResult};
+use crate::state::AppState;
+
+pub const MAX_BATCH: usize = 1000;
+
+#[derive(sqlx::FromRow)]
+struct Stored {
+    device_id: Uuid,
+    seq: i64,
+    status: String,
+    code: Option<String>,
+    server_cursor: Option<String>,
+}
+
+fn code_of(name: &str) -> ErrorCode {
+    serde_json::from_value(json!(name)).unwrap_or(ErrorCode::InternalError)
+}
+
+fn rejected(id: Uuid, seq: i64, code: ErrorCode, lang: Lang, duplicate: bool) -> CommandResult {
+    CommandResult {
+        command_id: id,
+        seq,
+        status: CommandStatus::Rejected,
+        duplicate,
+        code: Some(code),
+        message: Some(code.message(lang).to_string()),
+        server_cursor: None,
+    }
+}
+
+pub async fn push(
+    state: &AppState,
+    user: &AuthUser,
+    req: &PushRequest,
+    lang: Lang,
+    meta: &ClientMeta,
+) -> ApiResult<PushResponse> {
+    check_version(Some(req.protocol_version))?;
+    if req.commands.len() > MAX_BATCH {
+        return Err(ApiError::with(
+            ErrorCode::InvalidParams,
+            json!({ "reason": format!("at most {MAX_BATCH} commands per push") }),
+        ));
+    }
+    register_device(state, user, req.device_id).await?;
+
+    let mut results = Vec::with_capacity(req.commands.len());
+    let mut last_seq = 0;
+    for env in &req.commands {
+        let mut tx = state.pool.begin().await?;
+        last_seq = sqlx::query_scalar(
+            "UPDATE sync_devices SET last_seen_at = now() WHERE device_id = $1 RETURNING last_seq",
+        )
+        .bind(req.device_id)
+        .fetch_one(&mut *tx)
+        .await?;
+
+        let stored: Option<Stored> = sqlx::query_as(
+            "SELECT device_id, seq, status, code, server_cursor FROM sync_commands WHERE command_id = $1",
+        )
+        .bind(env.command_id)
+        .fetch_optional(&mut *tx)
+        .await?;
+        if let Some(s) = stored {
+            // A retry: answer with what was decided the first time, change nothing.
+            results.push(if s.device_id != req.device_id {
+                rejected(
+                    env.command_id,
+                    env.seq,
+                    ErrorCode::InvalidParams,
+                    lang,
+                    false,
+                )
+            } else if s.status == "accepted" {
+                CommandResult {
+                    command_id: env.command_id,
+                    seq: s.seq,
+                    status: CommandStatus::Accepted,
+                    duplicate: true,
+                    code: None,
+                    message: None,
+                    server_cursor: s.server_cursor,
+                }
+            } else {
+                let code = code_of(s.code.as_deref().unwrap_or("INTERNAL_ERROR"));
+                rejected(env.command_id, s.seq, code, lang, true)
+            });
+            continue;
+        }
+        if env.seq <= last_seq {
+            // The number was used by another command: a client bug, refused without a record.
+            results.push(rejected(
+                env.command_id,
+                env.seq,
+                ErrorCode::InvalidParams,
+                lang,
+                false,
+            ));
+            continue;
+        }
+        if env.seq != last_seq + 1 {
+            // A gap: something earlier has not arrived. Stop; the client resends in order.
+            break;
+        }
+
+        let outcome = match (env.command(), user.role) {
+            (Err(e), _) => Outcome::Rejected(Rejection {
+                code: ErrorCode::ValidationFailed,
+                details: json!({ "reason": e.to_string() }),
+            }),
+            (Ok(_), r) if r != Role::Operator => Outcome::Rejected(ErrorCode::Forbidden.into()),
+            (Ok(command), _) => {
+                // A savepoint: a rejected command leaves no trace of its effect.
+                let mut sp = (&mut *tx).begin().await?;
+                let outcome = commands::apply(&mut sp, OperatorId(user.user_id), &command).await?;
+                match outcome {
+                    Outcome::Applied => sp.commit().await?,
+                    Outcome::Rejected(_) => sp.rollback().await?,
+                }
+                outcome
+            }
+        };
+        let (status, code, details) = match &outcome {
+            Outcome::Applied => ("accepted", None, json!({})),
+            Outcome::Rejected(r) => ("rejected", Some(r.code), r.details.clone()),
+        };
+        let server_cursor = match outcome {
+            Outcome::Applied => written_position(&mut tx).await?,
+            Outcome::Rejected(_) => None,
+        };
+        sqlx::query(
+            "INSERT INTO sync_commands (command_id, device_id, seq, name, args, status, code,
+                                        server_cursor, client_created_at)
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)",
+        )
+        .bind(env.command_id)
+        .bind(req.device_id)
+        .bind(env.seq)
+        .bind(&env.name)
+        .bind(&env.args)
+        .bind(status)
+        .bind(code.map(|c| c.as_str()))
+        .bind(&server_cursor)
+        .bind(env.client_created_at)
+        .execute(&mut *tx)
+        .await?;
+        sqlx::query("UPDATE sync_devices SET last_seq = $2 WHERE device_id = $1")
+            .bind(req.device_id)
+            .bind(env.seq)
+            .execute(&mut *tx)
+            .await?;
+        audit::append(
+            &mut tx,
+            AuditEntry {
+                actor_kind: user.subject_kind(),
+                actor_id: Some(user.user_id),
+                actor_name: None,
+                action: "sync.command",
+                target_type: Some("command"),
+                target_id: Some(env.command_id.to_string()),
+                details: json!({
+                    "name": env.name, "seq": env.seq, "device_id": req.device_id,
+                    "status": status, "code": code.map(|c| c.as_str()), "reason": details,
+                }),
+                before: None,
+                after: Some(env.args.clone()),
+            },
+            meta,
+        )
+        .await?;
+        tx.commit().await?;
+        last_seq = env.seq;
+        metrics::counter!("mr_sync_commands_total", "status" => status).increment(1);
+        results.push(match code {
+            None => CommandResult {
+                command_id: env.command_id,
+                seq: env.seq,
+                status: CommandStatus::Accepted,
+                duplicate: false,
+                code: None,
+                message: None,
+                server_cursor,
+            },
+            Some(code) => rejected(env.command_id, env.seq, code, lang, false),
+        });
+    }
+    if req.commands.is_empty() {
+        last_seq = sqlx::query_scalar("SELECT last_seq FROM sync_devices WHERE device_id = $1")
+            .bind(req.device_id)
+            .fetch_one(&state.pool)
+            .await?;
+    }
+    Ok(PushResponse { results, last_seq })
+}
+
+/// A device belongs to the account that first used it; another account may not borrow it.
+async fn register_device(state: &AppState, user: &AuthUser, device: Uuid) -> ApiResult<()> {
+    let owner: (String, Uuid) = sqlx::query_as(
+        "WITH ins AS (
+           INSERT INTO sync_devices (device_id, subject_kind, subject_id) VALUES ($1, $2, $3)
+           ON CONFLICT (device_id) DO NOTHING RETURNING subject_kind, subject_id)
+         SELECT subject_kind, subject_id FROM ins
+         UNION ALL
+         SELECT subject_kind, subject_id FROM sync_devices WHERE device_id = $1
+         LIMIT 1",
+    )
+    .bind(device)
+    .bind(user.subject_kind())
+    .bind(user.user_id)
+    .fetch_one(&state.pool)
+    .await?;
+    if owner != (user.subject_kind().to_string(), user.user_id) {
+        return Err(ApiError::with(
+            ErrorCode::Forbidden,
+            json!({ "reason": "device belongs to another account" }),
+        ));
+    }
+    Ok(())
+}
+
+/// Where this transaction's changes sit in the feed, once committed: a pull whose cursor has
+/// reached it includes them.
+async fn written_position(conn: &mut PgConnection) -> ApiResult<Option<String>> {
+    let row: (String, Option<i64>) = sqlx::query_as(
+        "SELECT pg_current_xact_id()::text, max(version) FROM sync_changes
+         WHERE txid = pg_current_xact_id()",
+    )
+    .fetch_one(conn)
+    .await?;
+    Ok(match row.1 {
+        Some(v) => Some(format!("{}-{v}", row.0)),
+        None => None,
+    })
+}

@@ -1,0 +1,45 @@
+use axum::extract::{Query, State};
+use axum::http::{header, HeaderMap};
+use axum::routing::{get, post};
+use axum::Router;
+use mr_domain::error::Lang;
+use mr_protocol::sync::{PullQuery, PullResponse, PushRequest, PushResponse};
+
+use super::{pull, push};
+use crate::auth::extract::{AuthUser, ClientMeta};
+use crate::error::{ApiError, ApiResult};
+use crate::json::Json;
+use crate::state::AppState;
+
+pub fn router() -> Router<AppState> {
+    Router::new()
+        .route("/api/v1/sync/pull", get(pull_handler))
+        .route("/api/v1/sync/push", post(push_handler))
+}
+
+async fn pull_handler(
+    State(state): State<AppState>,
+    user: AuthUser,
+    q: Result<Query<PullQuery>, axum::extract::rejection::QueryRejection>,
+) -> ApiResult<Json<PullResponse>> {
+    let Query(q) = q.map_err(ApiError::from)?;
+    pull::check_version(q.protocol_version)?;
+    pull::pull(&state, &user, q.cursor.as_deref(), q.limit)
+        .await
+        .map(Json)
+}
+
+async fn push_handler(
+    State(state): State<AppState>,
+    user: AuthUser,
+    meta: ClientMeta,
+    headers: HeaderMap,
+    Json(req): Json<PushRequest>,
+) -> ApiResult<Json<PushResponse>> {
+    let lang = Lang::from_accept_language(
+        headers
+            .get(header::ACCEPT_LANGUAGE)
+            .and_then(|v| v.to_str().ok()),
+    );
+    push::push(&state, &user, &req, lang, &meta).await.map(Json)
+}
