@@ -15,20 +15,24 @@ pub struct Inner {
     pub config: Config,
     pub metrics: PrometheusHandle,
     pub redis: Option<redis::aio::ConnectionManager>,
+    pub live: crate::sync::live::LiveHub,
 }
 
 impl AppState {
+    /// Starts the live-update listener too, so it must run inside the Tokio runtime.
     pub fn new(
         pool: PgPool,
         config: Config,
         metrics: PrometheusHandle,
         redis: Option<redis::aio::ConnectionManager>,
     ) -> Self {
+        let live = crate::sync::live::LiveHub::start(pool.clone());
         AppState(Arc::new(Inner {
             pool,
             config,
             metrics,
             redis,
+            live,
         }))
     }
 }

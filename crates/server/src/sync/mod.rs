@@ -3,6 +3,7 @@
 
 pub mod commands;
 pub mod cursor;
+pub mod live;
 pub mod pull;
 pub mod push;
 pub mod routes;

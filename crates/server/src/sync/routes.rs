@@ -15,6 +15,7 @@ pub fn router() -> Router<AppState> {
     Router::new()
         .route("/api/v1/sync/pull", get(pull_handler))
         .route("/api/v1/sync/push", post(push_handler))
+        .route("/api/v1/sync/events", get(events_handler))
 }
 
 async fn pull_handler(
@@ -42,4 +43,15 @@ async fn push_handler(
             .and_then(|v| v.to_str().ok()),
     );
     push::push(&state, &user, &req, lang, &meta).await.map(Json)
+}
+
+/// `GET /api/v1/sync/events`: server-sent events telling this client to pull.
+async fn events_handler(
+    State(state): State<AppState>,
+    user: AuthUser,
+) -> ApiResult<axum::response::Response> {
+    let operator = user.operator_id()?;
+    Ok(axum::response::IntoResponse::into_response(
+        super::live::operator_stream(&state.live, operator.0),
+    ))
 }
