@@ -11,10 +11,16 @@ use crate::error::{ApiError, ApiResult};
 use crate::json::Json;
 use crate::state::AppState;
 
+pub const PUSH_MAX_BODY: usize = 4 * 1024 * 1024;
+
 pub fn router() -> Router<AppState> {
     Router::new()
         .route("/api/v1/sync/pull", get(pull_handler))
-        .route("/api/v1/sync/push", post(push_handler))
+        // A long offline queue is a large body (1,000 commands ≈ 300 KB).
+        .route(
+            "/api/v1/sync/push",
+            post(push_handler).layer(axum::extract::DefaultBodyLimit::max(PUSH_MAX_BODY)),
+        )
         .route("/api/v1/sync/events", get(events_handler))
 }
 

@@ -1,0 +1,262 @@
+//! `make bench`: the sync figures of the "Sync engine" issue, measured against the real server
+//! (in this process, on a loopback port) and the real PostgreSQL, on a fresh database.
+//! Prints a Markdown section that `scripts/bench.sh` writes into BENCHMARKS.md.
+
+use std::time::{Duration, Instant};
+
+use anyhow::Context;
+use chrono::Utc;
+use mr_protocol::sync::{Command, CommandEnvelope, SiteFields};
+use mr_server::testing::TestServer;
+use serde_json::{json, Value};
+use sqlx::postgres::PgPoolOptions;
+use sqlx::PgPool;
+use uuid::Uuid;
+
+struct Figure {
+    what: &'static str,
+    goal: &'static str,
+    measured: String,
+    met: bool,
+}
+
+fn pct(sorted: &[Duration], p: usize) -> Duration {
+    sorted[(sorted.len() * p / 100).min(sorted.len() - 1)]
+}
+
+fn ms(d: Duration) -> String {
+    format!("{}.{:02} ms", d.as_millis(), (d.as_micros() % 1000) / 10)
+}
+
+#[tokio::main]
+async fn main() -> anyhow::Result<()> {
+    let admin_url = std::env::var("DATABASE_URL")
+        .unwrap_or_else(|_| "postgres://postgres@127.0.0.1:5432/postgres".into());
+    let db = format!("mr_bench_{}", std::process::id());
+    let admin = PgPoolOptions::new()
+        .max_connections(1)
+        .connect(&admin_url)
+        .await?;
+    sqlx::query(&format!("CREATE DATABASE {db}"))
+        .execute(&admin)
+        .await?;
+    let (prefix, _) = admin_url
+        .rsplit_once('/')
+        .context("DATABASE_URL needs a database")?;
+    let pool = PgPoolOptions::new()
+        .max_connections(20)
+        .connect(&format!("{prefix}/{db}"))
+        .await?;
+    let result = run(pool.clone()).await;
+    pool.close().await;
+    sqlx::query(&format!("DROP DATABASE {db} WITH (FORCE)"))
+        .execute(&admin)
+        .await?;
+    let figures = result?;
+
+    println!("| measure | goal | measured | |\n|---|---|---|---|");
+    for f in &figures {
+        println!(
+            "| {} | {} | {} | {} |",
+            f.what,
+            f.goal,
+            f.measured,
+            if f.met { "met" } else { "**not met**" }
+        );
+    }
+    Ok(())
+}
+
+async fn run(pool: PgPool) -> anyhow::Result<Vec<Figure>> {
+    mr_server::MIGRATOR.run(&pool).await?;
+    let server = TestServer::spawn(pool.clone()).await;
+    let http = reqwest::Client::new();
+    let base = server.base_url.clone();
+
+    let reg = http
+        .post(format!("{base}/api/v1/operators/register"))
+        .json(&json!({"username":"bench_op","password":"Bench12345","display_name":"压测乐园","phone":"13800000000","email":"b@example.cn"}))
+        .send()
+        .await?
+        .json::<Value>()
+        .await?;
+    let operator: Uuid = reg["operator"]["id"]
+        .as_str()
+        .context("register")?
+        .parse()?;
+    let login = http
+        .post(format!("{base}/api/v1/auth/login"))
+        .json(&json!({"username":"bench_op","password":"Bench12345","workspace":"operator"}))
+        .send()
+        .await?
+        .json::<Value>()
+        .await?;
+    let token = login["access_token"].as_str().context("login")?.to_string();
+    let mut figures = Vec::new();
+
+    // 100,000 rows in the operator's scope (sites and messages), committed in bulk.
+    sqlx::query(
+        "INSERT INTO sites (id, operator_id, name, address)
+         SELECT gen_random_uuid(), $1, '运营点 ' || g, '上海市徐汇区 ' || g || ' 号' FROM generate_series(1, 50000) g",
+    )
+    .bind(operator)
+    .execute(&pool)
+    .await?;
+    sqlx::query(
+        "INSERT INTO messages (id, operator_id, kind, title, body)
+         SELECT gen_random_uuid(), $1, 'system', '系统通知 ' || g, '内容 ' || g FROM generate_series(1, 50000) g",
+    )
+    .bind(operator)
+    .execute(&pool)
+    .await?;
+
+    // Bootstrap: every page of the 100k-row scope over HTTP (server side of the initial sync).
+    let started = Instant::now();
+    let mut cursor: Option<String> = None;
+    let mut rows = 0usize;
+    loop {
+        let mut url = format!("{base}/api/v1/sync/pull?limit=2000&protocol_version=1");
+        if let Some(c) = &cursor {
+            url.push_str(&format!("&cursor={c}"));
+        }
+        let page: Value = http
+            .get(url)
+            .bearer_auth(&token)
+            .send()
+            .await?
+            .json()
+            .await?;
+        rows += page["changes"].as_array().context("changes")?.len();
+        cursor = page["cursor"].as_str().map(str::to_string);
+        if page["up_to_date"] == true {
+            break;
+        }
+    }
+    let bootstrap = started.elapsed();
+    figures.push(Figure {
+        what: "bootstrap pull of 100,000 rows, server + HTTP + JSON (client apply not included)",
+        goal: "part of ≤ 3 s end to end",
+        measured: format!("{} rows in {}", rows, ms(bootstrap)),
+        met: bootstrap < Duration::from_secs(3) && rows >= 100_001,
+    });
+
+    // Incremental pull with nothing new.
+    let url = format!(
+        "{base}/api/v1/sync/pull?protocol_version=1&cursor={}",
+        cursor.clone().context("cursor")?
+    );
+    let mut samples = Vec::new();
+    for _ in 0..500 {
+        let t = Instant::now();
+        let r: Value = http
+            .get(&url)
+            .bearer_auth(&token)
+            .send()
+            .await?
+            .json()
+            .await?;
+        samples.push(t.elapsed());
+        anyhow::ensure!(r["changes"].as_array().is_some_and(Vec::is_empty));
+    }
+    samples.sort();
+    figures.push(Figure {
+        what: "incremental pull, nothing new (500 pulls)",
+        goal: "p95 ≤ 20 ms",
+        measured: format!(
+            "p50 {}, p95 {}",
+            ms(pct(&samples, 50)),
+            ms(pct(&samples, 95))
+        ),
+        met: pct(&samples, 95) <= Duration::from_millis(20),
+    });
+
+    // Live update: commit on the server → `changed` event at a connected client.
+    let mut events = http
+        .get(format!("{base}/api/v1/sync/events"))
+        .bearer_auth(&token)
+        .send()
+        .await?;
+    let mut buf = String::new();
+    wait_event(&mut events, &mut buf, "ready").await?;
+    let mut samples = Vec::new();
+    for i in 0..100 {
+        let t = Instant::now();
+        sqlx::query("UPDATE messages SET title = $2 WHERE id = (SELECT id FROM messages WHERE operator_id = $1 LIMIT 1)")
+            .bind(operator)
+            .bind(format!("更新 {i}"))
+            .execute(&pool)
+            .await?;
+        wait_event(&mut events, &mut buf, "changed").await?;
+        samples.push(t.elapsed());
+    }
+    samples.sort();
+    figures.push(Figure {
+        what: "commit → `changed` event at a connected client (100 commits)",
+        goal: "visible in another client ≤ 1 s p95 (signal part)",
+        measured: format!(
+            "p50 {}, p95 {}",
+            ms(pct(&samples, 50)),
+            ms(pct(&samples, 95))
+        ),
+        met: pct(&samples, 95) <= Duration::from_secs(1),
+    });
+    drop(events);
+
+    // Push of 1,000 queued offline commands in one batch.
+    let commands: Vec<CommandEnvelope> = (1..=1000)
+        .map(|i| {
+            let cmd = Command::SiteCreate(SiteFields {
+                site_id: Uuid::now_v7(),
+                name: format!("离线新店 {i}"),
+                address: Some("深圳市南山区".into()),
+                contact_name: None,
+                contact_phone: None,
+                description: None,
+            });
+            CommandEnvelope::new(Uuid::now_v7(), i, &cmd, Utc::now())
+        })
+        .collect();
+    let t = Instant::now();
+    let r: Value = http
+        .post(format!("{base}/api/v1/sync/push"))
+        .bearer_auth(&token)
+        .json(&json!({"device_id": Uuid::now_v7(), "protocol_version": 1, "commands": commands}))
+        .send()
+        .await?
+        .json()
+        .await?;
+    let push = t.elapsed();
+    let accepted = r["results"]
+        .as_array()
+        .with_context(|| format!("push failed: {r}"))?
+        .iter()
+        .filter(|x| x["status"] == "accepted")
+        .count();
+    figures.push(Figure {
+        what: "push of 1,000 queued commands (site.create), one batch",
+        goal: "≤ 5 s",
+        measured: format!("{accepted} accepted in {}", ms(push)),
+        met: push <= Duration::from_secs(5) && accepted == 1000,
+    });
+    drop(server);
+    Ok(figures)
+}
+
+async fn wait_event(
+    resp: &mut reqwest::Response,
+    buf: &mut String,
+    name: &str,
+) -> anyhow::Result<()> {
+    let needle = format!("event: {name}");
+    loop {
+        if let Some(pos) = buf.find(&needle) {
+            buf.drain(..pos + needle.len());
+            return Ok(());
+        }
+        let chunk = tokio::time::timeout(Duration::from_secs(5), resp.chunk())
+            .await
+            .context("no event within 5 s")??
+            .context("stream ended")?;
+        buf.push_str(&String::from_utf8_lossy(&chunk));
+    }
+}
