@@ -11,6 +11,7 @@ use mr_protocol::auth::{
     LoginRequest, LoginResponse, MeResponse, RefreshRequest, RegisterOperatorRequest,
     RegisterOperatorResponse,
 };
+use mr_protocol::sync::{PullResponse, PushRequest, PushResponse, SYNC_PROTOCOL_VERSION};
 use mr_protocol::ErrorBody;
 use reqwest::{header, Method, RequestBuilder, StatusCode};
 use serde::de::DeserializeOwned;
@@ -33,6 +34,9 @@ pub mod paths {
     pub const ADMIN_OVERVIEW: &str = "/api/v1/admin/overview";
     pub const FINANCE_OVERVIEW: &str = "/api/v1/finance/overview";
     pub const HEALTH: &str = "/health";
+    pub const SYNC_PULL: &str = "/api/v1/sync/pull";
+    pub const SYNC_PUSH: &str = "/api/v1/sync/push";
+    pub const SYNC_EVENTS: &str = "/api/v1/sync/events";
 }
 
 /// `/health` as far as the client needs it (lenient: extra fields are ignored).
@@ -188,6 +192,50 @@ impl ApiClient {
         req: &RegisterOperatorRequest,
     ) -> Result<RegisterOperatorResponse, CoreError> {
         self.post_json(paths::REGISTER_OPERATOR, req, None).await
+    }
+
+    /// One page of the caller's change feed (`cursor` absent = from the beginning).
+    pub async fn sync_pull(
+        &self,
+        access_token: &str,
+        cursor: Option<&str>,
+        limit: u32,
+    ) -> Result<PullResponse, CoreError> {
+        let mut query = vec![
+            ("limit", limit.to_string()),
+            ("protocol_version", SYNC_PROTOCOL_VERSION.to_string()),
+        ];
+        if let Some(c) = cursor {
+            query.push(("cursor", c.to_owned()));
+        }
+        let rb = self
+            .request(Method::GET, paths::SYNC_PULL, Some(access_token))
+            .query(&query);
+        Self::json(self.send(rb).await?).await
+    }
+
+    /// Sends a batch of queued commands; the server settles them in seq order, exactly once.
+    pub async fn sync_push(
+        &self,
+        access_token: &str,
+        req: &PushRequest,
+    ) -> Result<PushResponse, CoreError> {
+        self.post_json(paths::SYNC_PUSH, req, Some(access_token))
+            .await
+    }
+
+    /// Opens the server's change-signal stream (server-sent events). The answer is returned as
+    /// soon as the headers arrive; read it with `chunk()`. It lives at most `lifetime` (the
+    /// client's usual 10 s request timeout would cut it).
+    pub async fn sync_events(
+        &self,
+        access_token: &str,
+        lifetime: Duration,
+    ) -> Result<reqwest::Response, CoreError> {
+        let rb = self
+            .request(Method::GET, paths::SYNC_EVENTS, Some(access_token))
+            .timeout(lifetime);
+        self.send(rb).await
     }
 
     /// `GET /health` with its round-trip time. Any HTTP answer counts as reachable; the probe

@@ -3,8 +3,9 @@
 //! `crates/core/migrations/`.
 //!
 //! It holds only what the signed-in user may see, and never a token or key (those live in the
-//! [`SecretStore`](crate::secrets::SecretStore)). Today it keeps page snapshots so a workspace
-//! can open offline; synced mirror tables and the outbox go in as further migrations.
+//! [`SecretStore`](crate::secrets::SecretStore)). It keeps page snapshots so a workspace can
+//! open offline, and the synced mirror, outbox and conflicts of the sync engine
+//! ([`crate::sync`]), whose state lives in `cache_meta` under the `sync.*` keys.
 
 use std::path::{Path, PathBuf};
 use std::str::FromStr;
@@ -24,7 +25,8 @@ use crate::error::CoreError;
 pub static MIGRATOR: sqlx::migrate::Migrator = sqlx::migrate!("./migrations");
 
 /// Bumped with the layout of `cache_meta` values (not with each migration: sqlx tracks those).
-pub const CACHE_SCHEMA: &str = "1";
+/// 2: sync metadata (`sync.*`), mirror tables, outbox and conflicts.
+pub const CACHE_SCHEMA: &str = "2";
 
 /// Keys of `cache_meta`.
 pub mod meta {
@@ -33,6 +35,20 @@ pub mod meta {
     pub const WORKSPACE: &str = "workspace";
     pub const SERVER_URL: &str = "server_url";
     pub const LAST_SYNCED_AT: &str = "last_synced_at";
+    /// Where the mirror is in the server's change feed; written with each applied page.
+    pub const SYNC_CURSOR: &str = "sync.cursor";
+    /// The scope epoch the mirror was pulled under.
+    pub const SYNC_SCOPE_EPOCH: &str = "sync.scope_epoch";
+    /// This cache's device id for pushes (a UUID made once per cache file).
+    pub const SYNC_DEVICE_ID: &str = "sync.device_id";
+    /// When a pull last reached `up_to_date`.
+    pub const SYNC_LAST_SYNCED_AT: &str = "sync.last_synced_at";
+    /// The last sync failure as an `ErrorBody` (JSON); absent after a successful sync.
+    pub const SYNC_LAST_ERROR: &str = "sync.last_error";
+    /// The highest command seq the server settled for this device.
+    pub const SYNC_LAST_SETTLED_SEQ: &str = "sync.last_settled_seq";
+    /// The sync protocol version the mirror was pulled with.
+    pub const SYNC_PROTOCOL: &str = "sync.protocol_version";
 }
 
 /// Keys of `snapshots`.
@@ -103,8 +119,15 @@ impl Cache {
         let mut cache = Self::connect(&path).await?;
         if let Some(previous) = cache.meta(meta::SERVER_URL).await? {
             if previous != server_url {
-                tracing::info!(
+                // Commands queued for the old address cannot be replayed against another
+                // server; say how many go, so it is never silent.
+                let unsynced: i64 = sqlx::query_scalar("SELECT count(*) FROM outbox")
+                    .fetch_one(&cache.pool)
+                    .await
+                    .unwrap_or(0);
+                tracing::warn!(
                     workspace = workspace.as_str(),
+                    unsynced,
                     "server address changed; resetting the local cache"
                 );
                 cache.pool.close().await;
@@ -113,15 +136,42 @@ impl Cache {
             }
         }
         let user_json = serde_json::to_string(user).map_err(|e| CoreError::Cache(e.to_string()))?;
+        let protocol = mr_protocol::sync::SYNC_PROTOCOL_VERSION.to_string();
+        // The mirror was written by another layout or protocol: pull it again from scratch,
+        // keeping what is queued (sqlx has migrated the tables themselves).
+        let schema = cache.meta(meta::SCHEMA).await?;
+        let pulled_with = cache.meta(meta::SYNC_PROTOCOL).await?;
+        let stale = schema.as_deref().is_some_and(|s| s != CACHE_SCHEMA)
+            || pulled_with.as_deref().is_some_and(|p| p != protocol);
         let mut tx = cache.pool.begin().await?;
+        if stale {
+            tracing::info!(
+                workspace = workspace.as_str(),
+                ?schema,
+                ?pulled_with,
+                "cache layout changed; the mirror will be pulled again (outbox kept)"
+            );
+            crate::mirror::wipe(&mut tx).await?;
+            sqlx::query("DELETE FROM cache_meta WHERE key = ?")
+                .bind(meta::SYNC_CURSOR)
+                .execute(&mut *tx)
+                .await?;
+        }
         for (k, v) in [
             (meta::SCHEMA, CACHE_SCHEMA),
             (meta::USER, user_json.as_str()),
             (meta::WORKSPACE, workspace.as_str()),
             (meta::SERVER_URL, server_url),
+            (meta::SYNC_PROTOCOL, protocol.as_str()),
         ] {
             set_meta(&mut *tx, k, v).await?;
         }
+        // Once per cache file: the server counts command seqs per device.
+        sqlx::query("INSERT OR IGNORE INTO cache_meta (key, value) VALUES (?, ?)")
+            .bind(meta::SYNC_DEVICE_ID)
+            .bind(Uuid::now_v7().to_string())
+            .execute(&mut *tx)
+            .await?;
         tx.commit().await?;
         Ok(cache)
     }
@@ -165,6 +215,23 @@ impl Cache {
 
     pub async fn set_meta(&self, key: &str, value: &str) -> Result<(), CoreError> {
         set_meta(&self.pool, key, value).await
+    }
+
+    pub async fn delete_meta(&self, key: &str) -> Result<(), CoreError> {
+        sqlx::query("DELETE FROM cache_meta WHERE key = ?")
+            .bind(key)
+            .execute(&self.pool)
+            .await?;
+        Ok(())
+    }
+
+    /// This cache's device id for pushes (made when the cache was created).
+    pub async fn device_id(&self) -> Result<Uuid, CoreError> {
+        let id = self
+            .meta(meta::SYNC_DEVICE_ID)
+            .await?
+            .ok_or_else(|| CoreError::Cache("no device id".into()))?;
+        Uuid::parse_str(&id).map_err(|e| CoreError::Cache(e.to_string()))
     }
 
     pub async fn last_synced_at(&self) -> Result<Option<DateTime<Utc>>, CoreError> {
@@ -236,7 +303,7 @@ impl Cache {
     }
 }
 
-async fn set_meta<'e, E>(executor: E, key: &str, value: &str) -> Result<(), CoreError>
+pub(crate) async fn set_meta<'e, E>(executor: E, key: &str, value: &str) -> Result<(), CoreError>
 where
     E: sqlx::Executor<'e, Database = sqlx::Sqlite>,
 {
@@ -315,6 +382,55 @@ mod tests {
         cache.wipe().await.unwrap();
         assert!(!path.exists());
         assert!(!wal.exists());
+    }
+
+    #[tokio::test]
+    async fn a_layout_change_repulls_the_mirror_but_keeps_the_outbox() {
+        let dir = tempfile::tempdir().unwrap();
+        let u = user();
+        let url = "http://a.example.cn";
+        let cache = Cache::open(dir.path(), Workspace::Operator, &u, url)
+            .await
+            .unwrap();
+        assert!(cache.device_id().await.is_ok());
+        let device = cache.device_id().await.unwrap();
+        let cmd = mr_protocol::sync::Command::SiteDelete {
+            site_id: Uuid::nil(),
+        };
+        crate::outbox::queue(cache.pool(), &cmd, Utc::now())
+            .await
+            .unwrap();
+        sqlx::query(
+            "INSERT INTO sites (id, operator_id, name, created_at, updated_at) \
+             VALUES ('s', 'o', 'n', 't', 't')",
+        )
+        .execute(cache.pool())
+        .await
+        .unwrap();
+        cache.set_meta(meta::SYNC_CURSOR, "1-1").await.unwrap();
+        cache.set_meta(meta::SCHEMA, "1").await.unwrap();
+        cache.close().await;
+
+        let cache = Cache::open(dir.path(), Workspace::Operator, &u, url)
+            .await
+            .unwrap();
+        let count = |sql: &'static str| {
+            let pool = cache.pool().clone();
+            async move {
+                sqlx::query_scalar::<_, i64>(sql)
+                    .fetch_one(&pool)
+                    .await
+                    .unwrap()
+            }
+        };
+        assert_eq!(count("SELECT count(*) FROM sites").await, 0);
+        assert_eq!(count("SELECT count(*) FROM outbox").await, 1);
+        assert_eq!(cache.meta(meta::SYNC_CURSOR).await.unwrap(), None);
+        assert_eq!(
+            cache.meta(meta::SCHEMA).await.unwrap().as_deref(),
+            Some(CACHE_SCHEMA)
+        );
+        assert_eq!(cache.device_id().await.unwrap(), device, "same device");
     }
 
     #[tokio::test]

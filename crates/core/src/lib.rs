@@ -4,19 +4,34 @@
 //! [`Core`] holds the settings and one session per workspace. Work is done through role-typed
 //! handles: [`Core::operator`], [`Core::admin`] and [`Core::finance`] only hand out their
 //! [`OperatorOps`] / [`AdminOps`] / [`FinanceOps`] for a session of a matching role.
+//!
+//! Synced pages read only the local cache: the mirror of the server's rows with the queued
+//! commands laid over it ([`overlay`]). The sync engine ([`sync`]) pushes the [`outbox`] and
+//! pulls the change feed into the [`mirror`]; with background sync on
+//! ([`Core::set_background_sync`]) each session runs it by itself ([`sync_loop`]).
 
 pub mod admin;
 pub mod api;
 pub mod cache;
+pub mod conflicts;
+pub mod cursor;
 pub mod error;
 pub mod finance;
+pub mod live;
+pub mod mirror;
 pub mod operator;
+pub mod outbox;
+pub mod overlay;
 pub mod secrets;
 pub mod session;
 pub mod settings;
+pub mod sync;
+pub mod sync_loop;
+pub mod views;
 
 use std::collections::HashMap;
 use std::path::{Path, PathBuf};
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex};
 
 use chrono::Utc;
@@ -36,6 +51,7 @@ pub use mr_domain::error::Lang;
 pub use operator::OperatorOps;
 pub use secrets::{KeyringSecretStore, MemorySecretStore, SecretStore};
 pub use session::{ActiveSession, StoredSession};
+pub use views::{Conflict, MessageView, ProfileView, SiteInput, SiteView, SyncReport, SyncStatus};
 
 use secrets::blocking;
 use session::{load_stored, save_stored, secret_key};
@@ -48,6 +64,9 @@ pub struct Core {
     /// Loaded sessions. An async lock: restoring one opens its cache, and two windows asking at
     /// once must not open it twice.
     sessions: tokio::sync::Mutex<HashMap<Workspace, Arc<ActiveSession>>>,
+    /// Whether sessions run the background sync loop (off by default: tests drive
+    /// `sync_once` themselves; the app turns it on at start-up).
+    background_sync: AtomicBool,
 }
 
 impl std::fmt::Debug for Core {
@@ -74,6 +93,30 @@ impl Core {
             secrets,
             settings: Mutex::new(settings),
             sessions: tokio::sync::Mutex::new(HashMap::new()),
+            background_sync: AtomicBool::new(false),
+        }
+    }
+
+    /// Turns the background sync loop on or off, for the loaded sessions and every session
+    /// signed in or restored later.
+    pub async fn set_background_sync(&self, on: bool) {
+        self.background_sync.store(on, Ordering::SeqCst);
+        for s in self.sessions.lock().await.values() {
+            if on {
+                s.start_background_sync();
+            } else {
+                s.stop_background_sync();
+            }
+        }
+    }
+
+    pub fn background_sync(&self) -> bool {
+        self.background_sync.load(Ordering::SeqCst)
+    }
+
+    fn maybe_start_sync(&self, session: &Arc<ActiveSession>) {
+        if self.background_sync() {
+            session.start_background_sync();
         }
     }
 
@@ -232,6 +275,7 @@ impl Core {
 
         let mut sessions = self.sessions.lock().await;
         if let Some(old) = sessions.remove(&workspace) {
+            old.stop_background_sync();
             old.server_logout().await;
             old.cache().close().await;
         } else if let Ok(Some(old)) = self.load_stored(workspace).await {
@@ -249,6 +293,7 @@ impl Core {
         let session = Arc::new(ActiveSession::new(stored, api, cache, self.secrets.clone()).await);
         session.note_reachability(true);
         let info = session.info();
+        self.maybe_start_sync(&session);
         sessions.insert(workspace, session);
         tracing::info!(workspace = workspace.as_str(), user = %info.user.id, "signed in");
         Ok(info)
@@ -273,6 +318,7 @@ impl Core {
         let workspace = args.workspace;
         let mut sessions = self.sessions.lock().await;
         let cache_path = if let Some(s) = sessions.remove(&workspace) {
+            s.stop_background_sync();
             s.server_logout().await;
             s.cache().close().await;
             Some(s.cache().path().to_path_buf())
@@ -308,6 +354,7 @@ impl Core {
                 Some(reason) => {
                     let s = sessions.remove(&workspace);
                     if let Some(s) = s {
+                        s.stop_background_sync();
                         s.cache().close().await;
                     }
                     return Err(CoreError::NotSignedIn {
@@ -335,6 +382,7 @@ impl Core {
         let cache =
             Cache::open(&self.data_dir, workspace, &stored.user, &stored.server_url).await?;
         let session = Arc::new(ActiveSession::new(stored, api, cache, self.secrets.clone()).await);
+        self.maybe_start_sync(&session);
         sessions.insert(workspace, session.clone());
         Ok(session)
     }

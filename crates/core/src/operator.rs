@@ -1,13 +1,26 @@
 //! The operator workspace's use cases (R-O*). Handed out only for an operator's session.
+//!
+//! Sites (R-O5), messages (R-O12) and the profile (R-O1) are read from the local cache only:
+//! the synced mirror with the queued commands laid over it ([`crate::overlay`]). Changes are
+//! checked here with the server's own rules, queued in the outbox and shown at once as
+//! `pending`; the sync engine delivers them, and a refusal lands in the conflicts panel.
 
 use std::sync::Arc;
 
+use mr_domain::{validate, DomainError, ErrorCode};
 use mr_protocol::home::OperatorHome;
+use mr_protocol::sync::{Command, ProfileFields, SiteFields};
+use uuid::Uuid;
 
 use crate::api::paths;
 use crate::cache::{snapshot_keys, Snapshot};
 use crate::error::CoreError;
 use crate::session::ActiveSession;
+use crate::views::{MessageView, ProfileView, SiteInput, SiteView};
+use crate::{mirror, outbox, overlay};
+
+/// Longest site name (characters), as the server allows.
+pub const SITE_NAME_MAX: usize = 64;
 
 #[derive(Debug, Clone)]
 pub struct OperatorOps {
@@ -33,5 +46,267 @@ impl OperatorOps {
     /// The last dashboard seen, without the network (R-D5).
     pub async fn cached_home(&self) -> Result<Option<Snapshot<OperatorHome>>, CoreError> {
         self.session.cached(snapshot_keys::OPERATOR_HOME).await
+    }
+
+    // ----- sites (R-O5) -----
+
+    /// The operator's sites, newest first, with changes not yet confirmed marked `pending`.
+    pub async fn sites(&self) -> Result<Vec<SiteView>, CoreError> {
+        // One read transaction: the mirror and the outbox from the same snapshot.
+        let mut tx = self.session.cache().pool().begin().await?;
+        let rows = mirror::sites(&mut tx).await?;
+        let queued = overlay::queued(&outbox::entries(&mut tx).await?);
+        tx.commit().await?;
+        Ok(overlay::sites(rows, &queued, self.session.user().id))
+    }
+
+    /// Creates a site (offline too): checked locally, queued, shown at once as pending.
+    pub async fn create_site(&self, input: SiteInput) -> Result<SiteView, CoreError> {
+        let fields = site_fields(Uuid::now_v7(), input)?;
+        let _queue = self.session.lock_queue().await;
+        self.check_name_free(&fields).await?;
+        self.session
+            .queue_locked(&Command::SiteCreate(fields.clone()))
+            .await?;
+        self.site(fields.site_id).await
+    }
+
+    /// Edits a site (all fields, as the form holds them).
+    pub async fn update_site(
+        &self,
+        site_id: Uuid,
+        input: SiteInput,
+    ) -> Result<SiteView, CoreError> {
+        let fields = site_fields(site_id, input)?;
+        let _queue = self.session.lock_queue().await;
+        self.site(site_id).await?;
+        self.check_name_free(&fields).await?;
+        self.session
+            .queue_locked(&Command::SiteUpdate(fields))
+            .await?;
+        self.site(site_id).await
+    }
+
+    /// Deletes a site (logically, on the server); it leaves the list at once.
+    pub async fn delete_site(&self, site_id: Uuid) -> Result<(), CoreError> {
+        let _queue = self.session.lock_queue().await;
+        self.site(site_id).await?;
+        self.session
+            .queue_locked(&Command::SiteDelete { site_id })
+            .await?;
+        Ok(())
+    }
+
+    async fn site(&self, site_id: Uuid) -> Result<SiteView, CoreError> {
+        self.sites()
+            .await?
+            .into_iter()
+            .find(|s| s.id == site_id)
+            .ok_or_else(|| not_found("site_id", site_id))
+    }
+
+    /// Names are unique among the operator's sites that are not deleted, including the ones
+    /// created or renamed here and not confirmed yet.
+    async fn check_name_free(&self, fields: &SiteFields) -> Result<(), CoreError> {
+        let taken = self
+            .sites()
+            .await?
+            .iter()
+            .any(|s| s.id != fields.site_id && s.name == fields.name);
+        if taken {
+            return Err(CoreError::Invalid {
+                code: ErrorCode::SiteNameTaken,
+                field: "name",
+                reason: format!("a site named {:?} exists", fields.name),
+            });
+        }
+        Ok(())
+    }
+
+    // ----- messages (R-O12) -----
+
+    /// The message centre, newest first; messages marked read here read as read.
+    pub async fn messages(&self) -> Result<Vec<MessageView>, CoreError> {
+        let mut tx = self.session.cache().pool().begin().await?;
+        let rows = mirror::messages(&mut tx).await?;
+        let queued = overlay::queued(&outbox::entries(&mut tx).await?);
+        tx.commit().await?;
+        Ok(overlay::messages(rows, &queued))
+    }
+
+    pub async fn unread_count(&self) -> Result<i64, CoreError> {
+        let unread = self.messages().await?.iter().filter(|m| !m.is_read).count();
+        Ok(i64::try_from(unread).unwrap_or(i64::MAX))
+    }
+
+    /// Marks a message read; one that reads as read already queues nothing.
+    pub async fn mark_message_read(&self, message_id: Uuid) -> Result<MessageView, CoreError> {
+        let _queue = self.session.lock_queue().await;
+        let message = self.message(message_id).await?;
+        if message.is_read {
+            return Ok(message);
+        }
+        self.session
+            .queue_locked(&Command::MessageMarkRead { message_id })
+            .await?;
+        self.message(message_id).await
+    }
+
+    async fn message(&self, id: Uuid) -> Result<MessageView, CoreError> {
+        self.messages()
+            .await?
+            .into_iter()
+            .find(|m| m.id == id)
+            .ok_or_else(|| not_found("message_id", id))
+    }
+
+    // ----- profile (R-O1) -----
+
+    /// The operator's profile with an unconfirmed edit applied; `None` before the first sync.
+    pub async fn profile(&self) -> Result<Option<ProfileView>, CoreError> {
+        let mut tx = self.session.cache().pool().begin().await?;
+        let row = mirror::operator(&mut tx, self.session.user().id).await?;
+        let queued = overlay::queued(&outbox::entries(&mut tx).await?);
+        tx.commit().await?;
+        Ok(overlay::profile(row, &queued))
+    }
+
+    /// Edits the profile (checked with the registration rules) and returns the new view.
+    pub async fn update_profile(
+        &self,
+        fields: ProfileFields,
+    ) -> Result<Option<ProfileView>, CoreError> {
+        let fields = profile_fields(fields)?;
+        let _queue = self.session.lock_queue().await;
+        self.session
+            .queue_locked(&Command::ProfileUpdate(fields))
+            .await?;
+        self.profile().await
+    }
+}
+
+fn not_found(field: &'static str, id: Uuid) -> CoreError {
+    CoreError::Invalid {
+        code: ErrorCode::NotFound,
+        field,
+        reason: format!("{id} is not in the local cache"),
+    }
+}
+
+/// Longest optional site and profile fields (characters), as the server allows.
+pub const ADDRESS_MAX: usize = 200;
+pub const CONTACT_NAME_MAX: usize = 32;
+pub const CONTACT_PHONE_MAX: usize = 20;
+pub const DESCRIPTION_MAX: usize = 500;
+
+/// Trimmed; blank = absent; longer than `max` characters = invalid.
+fn optional(
+    s: Option<String>,
+    max: usize,
+    field: &'static str,
+) -> Result<Option<String>, DomainError> {
+    match s.as_deref().map(str::trim).filter(|v| !v.is_empty()) {
+        None => Ok(None),
+        Some(v) if v.chars().count() <= max => Ok(Some(v.to_owned())),
+        Some(_) => Err(DomainError::invalid(field, "too long")),
+    }
+}
+
+/// A site name: 1-64 characters after trimming.
+pub fn site_name(s: &str) -> Result<&str, DomainError> {
+    let t = s.trim();
+    let ok = !t.is_empty() && t.chars().count() <= SITE_NAME_MAX;
+    ok.then_some(t)
+        .ok_or(DomainError::invalid("name", "1-64 characters"))
+}
+
+/// The site form checked with the server's rules and normalised as the server stores it.
+pub fn site_fields(site_id: Uuid, input: SiteInput) -> Result<SiteFields, CoreError> {
+    let name = site_name(&input.name)?.to_owned();
+    let contact_phone = optional(input.contact_phone, CONTACT_PHONE_MAX, "contact_phone")?;
+    if let Some(p) = &contact_phone {
+        validate::phone(p)?;
+    }
+    Ok(SiteFields {
+        site_id,
+        name,
+        address: optional(input.address, ADDRESS_MAX, "address")?,
+        contact_name: optional(input.contact_name, CONTACT_NAME_MAX, "contact_name")?,
+        contact_phone,
+        description: optional(input.description, DESCRIPTION_MAX, "description")?,
+    })
+}
+
+/// The profile form checked with the registration rules.
+pub fn profile_fields(f: ProfileFields) -> Result<ProfileFields, CoreError> {
+    Ok(ProfileFields {
+        display_name: validate::display_name(&f.display_name)?.to_owned(),
+        contact_name: optional(f.contact_name, CONTACT_NAME_MAX, "contact_name")?,
+        phone: validate::phone(&f.phone)?.to_owned(),
+        email: validate::email(&f.email)?.to_owned(),
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn site_forms_follow_the_server_rules() {
+        let id = Uuid::now_v7();
+        let f = site_fields(
+            id,
+            SiteInput {
+                name: "  一号店 ".into(),
+                address: Some("  ".into()),
+                contact_phone: Some("13800138000".into()),
+                ..Default::default()
+            },
+        )
+        .unwrap();
+        assert_eq!((f.site_id, f.name.as_str()), (id, "一号店"));
+        assert_eq!(f.address, None, "blank = absent");
+        let field = |input: SiteInput| match site_fields(id, input) {
+            Err(CoreError::Invalid { field, .. }) => field,
+            other => panic!("{other:?}"),
+        };
+        let named = |name: &str| SiteInput {
+            name: name.into(),
+            ..Default::default()
+        };
+        assert_eq!(field(named(" ")), "name");
+        assert_eq!(field(named(&"店".repeat(65))), "name");
+        assert!(site_fields(id, named(&"店".repeat(64))).is_ok());
+        let bad_phone = SiteInput {
+            contact_phone: Some("12345".into()),
+            ..named("店")
+        };
+        assert_eq!(field(bad_phone), "phone");
+        let long_contact = SiteInput {
+            contact_name: Some("名".repeat(33)),
+            ..named("店")
+        };
+        assert_eq!(field(long_contact), "contact_name");
+    }
+
+    #[test]
+    fn profile_forms_use_the_registration_rules() {
+        let ok = ProfileFields {
+            display_name: " 星际乐园 ".into(),
+            contact_name: Some("".into()),
+            phone: "13800138000".into(),
+            email: "ops@star-park.cn".into(),
+        };
+        let f = profile_fields(ok.clone()).unwrap();
+        assert_eq!(f.display_name, "星际乐园");
+        assert_eq!(f.contact_name, None);
+        let bad = ProfileFields {
+            email: "not-an-email".into(),
+            ..ok
+        };
+        assert!(matches!(
+            profile_fields(bad),
+            Err(CoreError::Invalid { field: "email", .. })
+        ));
     }
 }

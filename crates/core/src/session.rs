@@ -22,6 +22,7 @@ use crate::cache::Cache;
 use crate::cache::Snapshot;
 use crate::error::CoreError;
 use crate::secrets::{blocking, SecretStore};
+use crate::sync_loop::SyncRuntime;
 
 /// Refresh this long before the access token's stated expiry (clock skew, request time).
 pub const REFRESH_MARGIN: Duration = Duration::seconds(30);
@@ -160,6 +161,8 @@ pub struct ActiveSession {
     conn: Mutex<Connectivity>,
     /// Set when the server ended the session; the owner then drops it from its map.
     ended: Mutex<Option<ErrorCode>>,
+    /// The background sync loop and the locks of the sync engine.
+    sync: SyncRuntime,
 }
 
 impl std::fmt::Debug for ActiveSession {
@@ -196,7 +199,35 @@ impl ActiveSession {
                 checked_at: None,
             }),
             ended: Mutex::new(None),
+            sync: SyncRuntime::default(),
         }
+    }
+
+    pub(crate) fn sync_runtime(&self) -> &SyncRuntime {
+        &self.sync
+    }
+
+    /// Starts the background sync loop ([`crate::sync_loop`]) unless it runs already, or the
+    /// role has nothing to sync yet.
+    pub fn start_background_sync(self: &Arc<Self>) {
+        if crate::sync::has_sync_scope(self.user.role) {
+            self.sync.start(self);
+        }
+    }
+
+    /// Stops the background sync loop (on logout, before the cache closes).
+    pub fn stop_background_sync(&self) {
+        self.sync.stop();
+    }
+
+    pub fn background_sync_running(&self) -> bool {
+        self.sync.is_running()
+    }
+
+    /// Whether the server's change stream is open (changes arrive within a second) rather
+    /// than the loop only polling.
+    pub fn live_updates_connected(&self) -> bool {
+        self.sync.live_connected()
     }
 
     pub fn workspace(&self) -> Workspace {

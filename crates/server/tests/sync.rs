@@ -120,6 +120,30 @@ async fn a_late_commit_with_a_lower_version_is_never_skipped(pool: PgPool) {
     );
 }
 
+/// A writing transaction held open in another database of the same cluster (transaction ids
+/// are cluster-wide) does not hold this database's feed back.
+#[sqlx::test(migrator = "mr_server::MIGRATOR")]
+async fn a_writer_in_another_database_does_not_stall_pulls(pool: PgPool) {
+    let c = start(pool.clone()).await;
+    let (op, token) = operator(&c, "other_db_op").await;
+    let admin_url = std::env::var("DATABASE_URL").unwrap();
+    let other_db = sqlx::PgPool::connect(&admin_url).await.unwrap();
+    let mut elsewhere = other_db.begin().await.unwrap();
+    sqlx::query("SELECT pg_current_xact_id()")
+        .execute(&mut *elsewhere)
+        .await
+        .unwrap();
+
+    let mut conn = pool.acquire().await.unwrap();
+    let site = insert_site(&mut conn, op, "不受影响").await;
+    let (changes, _) = pull_all(&c, &token, None, 100).await;
+    assert!(
+        site_ids(&changes).contains(&site),
+        "stalled by another database: {changes:?}"
+    );
+    elsewhere.rollback().await.unwrap();
+}
+
 /// Many operators, random writes: no page for one operator ever carries another's row, and
 /// each operator's pulled state equals the database.
 #[sqlx::test(migrator = "mr_server::MIGRATOR")]

@@ -41,12 +41,21 @@ pub async fn pull(
     let limit = limit.unwrap_or(DEFAULT_LIMIT).clamp(1, MAX_LIMIT);
     let mut conn = state.pool.acquire().await?;
     // One statement, one snapshot: only entries of transactions older than every transaction
-    // still running are read, in (txid, version) order.
+    // still running are read, in (txid, version) order. Transaction ids are cluster-wide, so
+    // writers known to belong to *other* databases are left out of that horizon; anything not
+    // known (e.g. it committed meanwhile, or its session is not visible to us) still counts,
+    // which can only make the horizon earlier, never skip a row.
     let entries: Vec<LogEntry> = sqlx::query_as(
         "SELECT txid::text AS txid, version, entity, row_id FROM sync_changes
          WHERE operator_id = $1
            AND (txid, version) > ($2::text::xid8, $3)
-           AND txid < pg_snapshot_xmin(pg_current_snapshot())
+           AND txid < COALESCE(
+                 (SELECT min(x) FROM pg_snapshot_xip(pg_current_snapshot()) AS x
+                   WHERE x::xid NOT IN (
+                     SELECT a.backend_xid FROM pg_stat_activity a
+                      WHERE a.backend_xid IS NOT NULL
+                        AND a.datname IS DISTINCT FROM current_database())),
+                 pg_snapshot_xmax(pg_current_snapshot()))
          ORDER BY txid, version
          LIMIT $4",
     )

@@ -1,0 +1,267 @@
+//! The mirror tables: the server's rows exactly as the last pull left them.
+//!
+//! Only the sync engine writes here, inside the transaction that also stores the page's
+//! cursor, so the mirror and its cursor never disagree. Nothing optimistic is ever written
+//! here: local changes stay in the outbox and are laid over these rows when read
+//! ([`crate::overlay`]).
+
+use chrono::{DateTime, SecondsFormat, Utc};
+use mr_domain::{Money, Tier};
+use mr_protocol::home::OperatorProfile;
+use mr_protocol::sync::{Change, Entity, MessageRow, SiteRow, SyncRow};
+use sqlx::SqliteConnection;
+use uuid::Uuid;
+
+use crate::error::CoreError;
+
+/// The mirror's tables; all of them are wiped together on a re-bootstrap.
+pub const TABLES: [&str; 3] = ["operator_profile", "sites", "messages"];
+
+/// Times are stored as fixed-width RFC 3339 UTC text, so they sort as text.
+pub(crate) fn time_text(t: &DateTime<Utc>) -> String {
+    t.to_rfc3339_opts(SecondsFormat::Micros, true)
+}
+
+pub(crate) fn parse_time(s: &str) -> Result<DateTime<Utc>, CoreError> {
+    DateTime::parse_from_rfc3339(s)
+        .map(|d| d.with_timezone(&Utc))
+        .map_err(|e| CoreError::Cache(format!("bad time {s:?}: {e}")))
+}
+
+fn parse_opt_time(s: Option<String>) -> Result<Option<DateTime<Utc>>, CoreError> {
+    s.as_deref().map(parse_time).transpose()
+}
+
+pub(crate) fn parse_uuid(s: &str) -> Result<Uuid, CoreError> {
+    Uuid::parse_str(s).map_err(|e| CoreError::Cache(format!("bad id {s:?}: {e}")))
+}
+
+fn table(entity: Entity) -> &'static str {
+    match entity {
+        Entity::Operator => "operator_profile",
+        Entity::Site => "sites",
+        Entity::Message => "messages",
+    }
+}
+
+/// Applies one change of a pull page (upsert = the row's whole current state; delete = gone).
+pub async fn apply(conn: &mut SqliteConnection, change: &Change) -> Result<(), CoreError> {
+    match change {
+        Change::Delete { entity, id } => {
+            sqlx::query(&format!("DELETE FROM {} WHERE id = ?", table(*entity)))
+                .bind(id.to_string())
+                .execute(&mut *conn)
+                .await?;
+        }
+        Change::Upsert { row } => match row {
+            SyncRow::Operator(p) => upsert_operator(conn, p).await?,
+            SyncRow::Site(s) => upsert_site(conn, s).await?,
+            SyncRow::Message(m) => upsert_message(conn, m).await?,
+        },
+    }
+    Ok(())
+}
+
+async fn upsert_operator(
+    conn: &mut SqliteConnection,
+    p: &OperatorProfile,
+) -> Result<(), CoreError> {
+    sqlx::query(
+        "INSERT OR REPLACE INTO operator_profile (id, username, display_name, contact_name, phone, \
+         email, tier, status, balance, is_locked, api_key_masked, created_at) \
+         VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+    )
+    .bind(p.id.to_string())
+    .bind(&p.username)
+    .bind(&p.display_name)
+    .bind(&p.contact_name)
+    .bind(&p.phone)
+    .bind(&p.email)
+    .bind(p.tier.as_str())
+    .bind(&p.status)
+    .bind(p.balance.to_string())
+    .bind(p.is_locked)
+    .bind(&p.api_key_masked)
+    .bind(time_text(&p.created_at))
+    .execute(conn)
+    .await?;
+    Ok(())
+}
+
+async fn upsert_site(conn: &mut SqliteConnection, s: &SiteRow) -> Result<(), CoreError> {
+    sqlx::query(
+        "INSERT OR REPLACE INTO sites (id, operator_id, name, address, contact_name, \
+         contact_phone, description, created_at, updated_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
+    )
+    .bind(s.id.to_string())
+    .bind(s.operator_id.to_string())
+    .bind(&s.name)
+    .bind(&s.address)
+    .bind(&s.contact_name)
+    .bind(&s.contact_phone)
+    .bind(&s.description)
+    .bind(time_text(&s.created_at))
+    .bind(time_text(&s.updated_at))
+    .execute(conn)
+    .await?;
+    Ok(())
+}
+
+async fn upsert_message(conn: &mut SqliteConnection, m: &MessageRow) -> Result<(), CoreError> {
+    sqlx::query(
+        "INSERT OR REPLACE INTO messages (id, operator_id, kind, title, body, is_read, read_at, \
+         created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+    )
+    .bind(m.id.to_string())
+    .bind(m.operator_id.to_string())
+    .bind(&m.kind)
+    .bind(&m.title)
+    .bind(&m.body)
+    .bind(m.is_read)
+    .bind(m.read_at.as_ref().map(time_text))
+    .bind(time_text(&m.created_at))
+    .execute(conn)
+    .await?;
+    Ok(())
+}
+
+/// Empties every mirror table (the outbox and conflicts stay).
+pub async fn wipe(conn: &mut SqliteConnection) -> Result<(), CoreError> {
+    for t in TABLES {
+        sqlx::query(&format!("DELETE FROM {t}"))
+            .execute(&mut *conn)
+            .await?;
+    }
+    Ok(())
+}
+
+#[derive(sqlx::FromRow)]
+struct SiteDb {
+    id: String,
+    operator_id: String,
+    name: String,
+    address: Option<String>,
+    contact_name: Option<String>,
+    contact_phone: Option<String>,
+    description: Option<String>,
+    created_at: String,
+    updated_at: String,
+}
+
+impl TryFrom<SiteDb> for SiteRow {
+    type Error = CoreError;
+    fn try_from(r: SiteDb) -> Result<Self, CoreError> {
+        Ok(SiteRow {
+            id: parse_uuid(&r.id)?,
+            operator_id: parse_uuid(&r.operator_id)?,
+            name: r.name,
+            address: r.address,
+            contact_name: r.contact_name,
+            contact_phone: r.contact_phone,
+            description: r.description,
+            created_at: parse_time(&r.created_at)?,
+            updated_at: parse_time(&r.updated_at)?,
+        })
+    }
+}
+
+#[derive(sqlx::FromRow)]
+struct MessageDb {
+    id: String,
+    operator_id: String,
+    kind: String,
+    title: String,
+    body: String,
+    is_read: bool,
+    read_at: Option<String>,
+    created_at: String,
+}
+
+impl TryFrom<MessageDb> for MessageRow {
+    type Error = CoreError;
+    fn try_from(r: MessageDb) -> Result<Self, CoreError> {
+        Ok(MessageRow {
+            id: parse_uuid(&r.id)?,
+            operator_id: parse_uuid(&r.operator_id)?,
+            kind: r.kind,
+            title: r.title,
+            body: r.body,
+            is_read: r.is_read,
+            read_at: parse_opt_time(r.read_at)?,
+            created_at: parse_time(&r.created_at)?,
+        })
+    }
+}
+
+#[derive(sqlx::FromRow)]
+struct OperatorDb {
+    id: String,
+    username: String,
+    display_name: String,
+    contact_name: Option<String>,
+    phone: String,
+    email: String,
+    tier: String,
+    status: String,
+    balance: String,
+    is_locked: bool,
+    api_key_masked: String,
+    created_at: String,
+}
+
+impl TryFrom<OperatorDb> for OperatorProfile {
+    type Error = CoreError;
+    fn try_from(r: OperatorDb) -> Result<Self, CoreError> {
+        Ok(OperatorProfile {
+            id: parse_uuid(&r.id)?,
+            username: r.username,
+            display_name: r.display_name,
+            contact_name: r.contact_name,
+            phone: r.phone,
+            email: r.email,
+            tier: Tier::parse(&r.tier)
+                .ok_or_else(|| CoreError::Cache(format!("bad tier {:?}", r.tier)))?,
+            status: r.status,
+            balance: r
+                .balance
+                .parse::<Money>()
+                .map_err(|e| CoreError::Cache(e.to_string()))?,
+            is_locked: r.is_locked,
+            api_key_masked: r.api_key_masked,
+            created_at: parse_time(&r.created_at)?,
+        })
+    }
+}
+
+/// Sites in the mirror, newest first.
+pub async fn sites(conn: &mut SqliteConnection) -> Result<Vec<SiteRow>, CoreError> {
+    sqlx::query_as::<_, SiteDb>("SELECT * FROM sites ORDER BY created_at DESC, id DESC")
+        .fetch_all(&mut *conn)
+        .await?
+        .into_iter()
+        .map(SiteRow::try_from)
+        .collect()
+}
+
+/// Messages in the mirror, newest first.
+pub async fn messages(conn: &mut SqliteConnection) -> Result<Vec<MessageRow>, CoreError> {
+    sqlx::query_as::<_, MessageDb>("SELECT * FROM messages ORDER BY created_at DESC, id DESC")
+        .fetch_all(&mut *conn)
+        .await?
+        .into_iter()
+        .map(MessageRow::try_from)
+        .collect()
+}
+
+/// One operator row (an operator's cache holds just its own).
+pub async fn operator(
+    conn: &mut SqliteConnection,
+    id: Uuid,
+) -> Result<Option<OperatorProfile>, CoreError> {
+    sqlx::query_as::<_, OperatorDb>("SELECT * FROM operator_profile WHERE id = ?")
+        .bind(id.to_string())
+        .fetch_optional(conn)
+        .await?
+        .map(OperatorProfile::try_from)
+        .transpose()
+}

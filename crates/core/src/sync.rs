@@ -1,0 +1,395 @@
+//! The sync engine: push the outbox, then pull the change feed until up to date.
+//!
+//! One round ([`ActiveSession::sync_once`]):
+//! 1. **Push** the unsettled outbox entries in seq order (batches of [`PUSH_BATCH`]). The server
+//!    applies each exactly once (a resend gets the stored result back). Accepted entries stay,
+//!    with the feed position of their effect, until the pull brings that effect into the mirror;
+//!    rejected entries move to the conflicts panel at once, so their optimistic effect vanishes.
+//! 2. **Pull** pages until the server says `up_to_date`. Each page, its cursor and the removal
+//!    of the accepted entries it covers are one SQLite transaction: the mirror, the cursor and
+//!    the overlay never disagree, whatever moment the app is killed at.
+//!
+//! A pull under another scope epoch than the stored one (what the user may see changed), or a
+//! `CURSOR_INVALID` answer, wipes the mirror and its cursor (never the outbox or conflicts) and
+//! bootstraps again. When the server is unreachable or answers 503, nothing local changes
+//! except `last_error`; the caller retries with backoff ([`crate::sync_loop`]).
+
+use chrono::Utc;
+use mr_domain::{ErrorCode, Role};
+use mr_protocol::sync::{Command, PullResponse, PushRequest, SYNC_PROTOCOL_VERSION};
+use mr_protocol::ErrorBody;
+
+use crate::cache::{meta, set_meta, Cache};
+use crate::conflicts;
+use crate::error::CoreError;
+use crate::mirror::{self, parse_time, time_text};
+use crate::outbox::{self, write_tx, Entry};
+use crate::session::ActiveSession;
+use crate::views::{Conflict, SyncReport, SyncStatus};
+
+/// Commands per push request.
+pub const PUSH_BATCH: i64 = 500;
+/// Changes asked for per pull page (the server may send fewer).
+pub const PULL_LIMIT: u32 = 1000;
+/// Re-bootstraps allowed within one round before giving up (a server flapping its epoch).
+const MAX_RESETS: u32 = 2;
+/// The feed serves a transaction only once every older one has finished, so right after a
+/// push the pull may not include the accepted effects yet. A round pulls again after these
+/// pauses (1.55 s in all) so that "sync now" returns with its own writes in the mirror.
+const SETTLE_PAUSES_MS: [u64; 5] = [50, 100, 200, 400, 800];
+
+/// Whether the server replicates anything to this role yet. Only the operator scope exists
+/// today; staff scopes (admin, finance) come with their issues. Until then a staff session's
+/// round does nothing, instead of failing with `FORBIDDEN` every time.
+pub fn has_sync_scope(role: Role) -> bool {
+    role == Role::Operator
+}
+
+impl ActiveSession {
+    /// One sync round: push the outbox, pull until up to date. Rounds of one session never
+    /// overlap (the background loop and "sync now" take turns). On failure the error is also
+    /// kept as the status's `last_error`; nothing queued is ever dropped by a failure.
+    pub async fn sync_once(&self) -> Result<SyncReport, CoreError> {
+        self.round(true, true).await
+    }
+
+    /// Only the push half of a round (diagnostics, tests): accepted commands stay in the
+    /// outbox until a pull brings their effect.
+    pub async fn push_outbox(&self) -> Result<SyncReport, CoreError> {
+        self.round(true, false).await
+    }
+
+    /// Only the pull half of a round.
+    pub async fn pull_changes(&self) -> Result<SyncReport, CoreError> {
+        self.round(false, true).await
+    }
+
+    async fn round(&self, pushing: bool, pulling: bool) -> Result<SyncReport, CoreError> {
+        let _round = self.sync_runtime().run_lock.lock().await;
+        let mut report = SyncReport::default();
+        if !has_sync_scope(self.user().role) {
+            report.up_to_date = true;
+            return Ok(report);
+        }
+        let result = async {
+            if pushing {
+                push(self, &mut report).await?;
+            }
+            if pulling {
+                pull(self, &mut report).await?;
+                let pool = self.cache().pool();
+                for pause in SETTLE_PAUSES_MS {
+                    report.awaiting_pull = outbox::awaiting_pull(pool).await?;
+                    if report.awaiting_pull == 0 {
+                        break;
+                    }
+                    tokio::time::sleep(std::time::Duration::from_millis(pause)).await;
+                    pull(self, &mut report).await?;
+                }
+                report.awaiting_pull = outbox::awaiting_pull(pool).await?;
+            }
+            Ok(())
+        }
+        .await;
+        match result {
+            Ok(()) => {
+                self.cache().delete_meta(meta::SYNC_LAST_ERROR).await?;
+                tracing::debug!(workspace = self.workspace().as_str(), ?report, "synced");
+                Ok(report)
+            }
+            Err(e) => {
+                self.record_sync_error(&e).await;
+                Err(e)
+            }
+        }
+    }
+
+    async fn record_sync_error(&self, e: &CoreError) {
+        tracing::info!(workspace = self.workspace().as_str(), error = %e, "sync failed");
+        let body = e.to_body(self.api().lang());
+        let stored = match serde_json::to_string(&body) {
+            Ok(json) => self.cache().set_meta(meta::SYNC_LAST_ERROR, &json).await,
+            Err(err) => Err(CoreError::Cache(err.to_string())),
+        };
+        if let Err(err) = stored {
+            tracing::warn!(error = %err, "could not record the sync error");
+        }
+    }
+
+    /// The header badge: online, queued count, last sync, last error, open conflicts.
+    pub async fn sync_status(&self) -> Result<SyncStatus, CoreError> {
+        let cache = self.cache();
+        let last_synced_at = cache
+            .meta(meta::SYNC_LAST_SYNCED_AT)
+            .await?
+            .map(|s| parse_time(&s))
+            .transpose()?;
+        let last_error = cache
+            .meta(meta::SYNC_LAST_ERROR)
+            .await?
+            .and_then(|s| serde_json::from_str::<ErrorBody>(&s).ok());
+        Ok(SyncStatus {
+            online: self.connection_state().online,
+            pending: outbox::count(cache.pool()).await?,
+            last_synced_at,
+            last_error,
+            conflicts: conflicts::open_count(cache.pool()).await?,
+        })
+    }
+
+    /// Rejected commands not dismissed yet, oldest first.
+    pub async fn conflicts(&self) -> Result<Vec<Conflict>, CoreError> {
+        conflicts::list(self.cache().pool(), false).await
+    }
+
+    /// Hides a conflict from the panel (it stays in the cache as history).
+    pub async fn dismiss_conflict(&self, id: i64) -> Result<(), CoreError> {
+        if conflicts::dismiss(self.cache().pool(), id, Utc::now()).await? {
+            Ok(())
+        } else {
+            Err(CoreError::Invalid {
+                code: ErrorCode::NotFound,
+                field: "id",
+                reason: format!("no open conflict {id}"),
+            })
+        }
+    }
+
+    /// The outbox as it is (diagnostics view): pending and accepted-not-yet-pulled entries.
+    pub async fn outbox(&self) -> Result<Vec<Entry>, CoreError> {
+        outbox::entries(&mut *self.cache().pool().acquire().await?).await
+    }
+
+    /// The mirror's position in the change feed (diagnostics view).
+    pub async fn sync_cursor(&self) -> Result<Option<String>, CoreError> {
+        self.cache().meta(meta::SYNC_CURSOR).await
+    }
+
+    /// Queues a command as it is, without the local checks of the role-typed use cases (the
+    /// server checks everything again anyway), and wakes the background loop.
+    pub async fn queue(&self, command: Command) -> Result<Entry, CoreError> {
+        let _queue = self.lock_queue().await;
+        self.queue_locked(&command).await
+    }
+
+    /// Held while a use case checks its input against the current view and queues: two
+    /// commands queued at once cannot both pass a uniqueness check.
+    pub(crate) async fn lock_queue(&self) -> tokio::sync::MutexGuard<'_, ()> {
+        self.sync_runtime().queue_lock.lock().await
+    }
+
+    pub(crate) async fn queue_locked(&self, command: &Command) -> Result<Entry, CoreError> {
+        let entry = outbox::queue(self.cache().pool(), command, Utc::now()).await?;
+        tracing::debug!(seq = entry.seq, name = %entry.name, "command queued");
+        self.sync_runtime().wake();
+        Ok(entry)
+    }
+}
+
+/// Sends the unsettled entries and records the results.
+async fn push(session: &ActiveSession, report: &mut SyncReport) -> Result<(), CoreError> {
+    let pool = session.cache().pool();
+    let device_id = session.cache().device_id().await?;
+    loop {
+        let batch = outbox::unsettled(pool, PUSH_BATCH).await?;
+        if batch.is_empty() {
+            return Ok(());
+        }
+        let seqs: Vec<i64> = batch.iter().map(|e| e.seq).collect();
+        let req = PushRequest {
+            device_id,
+            protocol_version: SYNC_PROTOCOL_VERSION,
+            commands: batch.iter().map(Entry::envelope).collect(),
+        };
+        report.pushed += i64::try_from(batch.len()).unwrap_or(i64::MAX);
+        let req = &req;
+        let sent = session
+            .authed(|api, token| async move { api.sync_push(&token, req).await })
+            .await;
+        let resp = match sent {
+            Ok(r) => r,
+            Err(e) => {
+                outbox::note_attempt(pool, &seqs, &e.to_string()).await?;
+                return Err(e);
+            }
+        };
+        let settled = outbox::settle(pool, &resp.results, resp.last_seq, Utc::now()).await?;
+        report.accepted += settled.accepted;
+        report.rejected += settled.rejected;
+        let answered: std::collections::HashSet<_> =
+            resp.results.iter().map(|r| r.command_id).collect();
+        let unsettled: Vec<i64> = batch
+            .iter()
+            .filter(|e| !answered.contains(&e.command_id))
+            .map(|e| e.seq)
+            .collect();
+        if !unsettled.is_empty() {
+            // The server stopped early (a gap, or its own batch limit): resend them next round.
+            tracing::info!(
+                left = unsettled.len(),
+                last_seq = resp.last_seq,
+                "push partly settled"
+            );
+            outbox::note_attempt(pool, &unsettled, "not settled by the server yet").await?;
+            return Ok(());
+        }
+        if i64::try_from(batch.len()).unwrap_or(i64::MAX) < PUSH_BATCH {
+            return Ok(());
+        }
+    }
+}
+
+/// Pulls pages until the server has nothing more to send.
+async fn pull(session: &ActiveSession, report: &mut SyncReport) -> Result<(), CoreError> {
+    let cache = session.cache();
+    let mut cursor = cache.meta(meta::SYNC_CURSOR).await?;
+    let mut epoch: Option<i64> = cache
+        .meta(meta::SYNC_SCOPE_EPOCH)
+        .await?
+        .and_then(|s| s.parse().ok());
+    let mut resets = 0;
+    loop {
+        let from = cursor.clone();
+        let fetched = session
+            .authed(|api, token| {
+                let from = from.clone();
+                async move { api.sync_pull(&token, from.as_deref(), PULL_LIMIT).await }
+            })
+            .await;
+        let page = match fetched {
+            Ok(page) => page,
+            Err(CoreError::Server(body))
+                if body.code == ErrorCode::CursorInvalid
+                    && from.is_some()
+                    && resets < MAX_RESETS =>
+            {
+                tracing::warn!("the server refused the sync cursor; rebuilding the mirror");
+                reset_mirror(cache, None).await?;
+                (cursor, resets, report.rebootstrapped) = (None, resets + 1, true);
+                continue;
+            }
+            Err(e) => return Err(e),
+        };
+        let new_scope = epoch.is_some_and(|e| e != page.scope_epoch);
+        if new_scope && from.is_some() {
+            // This page continues a feed the mirror no longer belongs to: start over.
+            if resets >= MAX_RESETS {
+                return Err(CoreError::Protocol("the scope epoch keeps changing".into()));
+            }
+            tracing::info!(
+                old = ?epoch,
+                new = page.scope_epoch,
+                "scope changed; rebuilding the mirror"
+            );
+            reset_mirror(cache, Some(page.scope_epoch)).await?;
+            (cursor, epoch, resets, report.rebootstrapped) =
+                (None, Some(page.scope_epoch), resets + 1, true);
+            continue;
+        }
+        // A bootstrap page under a new epoch also clears whatever an older scope left.
+        apply_page(cache, &page, new_scope).await?;
+        report.rebootstrapped |= new_scope;
+        report.pages += 1;
+        report.changes += i64::try_from(page.changes.len()).unwrap_or(i64::MAX);
+        report.up_to_date = page.up_to_date;
+        epoch = Some(page.scope_epoch);
+        let stalled = from.as_deref() == Some(page.cursor.as_str());
+        cursor = Some(page.cursor);
+        if !page.has_more {
+            return Ok(());
+        }
+        if stalled {
+            return Err(CoreError::Protocol(
+                "the server says there is more but did not move the cursor".into(),
+            ));
+        }
+    }
+}
+
+/// One page, its cursor and epoch, and the outbox entries it covers: all or nothing.
+async fn apply_page(cache: &Cache, page: &PullResponse, wipe_first: bool) -> Result<(), CoreError> {
+    let mut tx = write_tx(cache.pool()).await?;
+    if wipe_first {
+        mirror::wipe(&mut tx).await?;
+    }
+    for change in &page.changes {
+        mirror::apply(&mut tx, change).await?;
+    }
+    set_meta(&mut *tx, meta::SYNC_CURSOR, &page.cursor).await?;
+    set_meta(
+        &mut *tx,
+        meta::SYNC_SCOPE_EPOCH,
+        &page.scope_epoch.to_string(),
+    )
+    .await?;
+    outbox::drop_reached(&mut tx, &page.cursor, page.up_to_date).await?;
+    if page.up_to_date {
+        let now = time_text(&Utc::now());
+        set_meta(&mut *tx, meta::SYNC_LAST_SYNCED_AT, &now).await?;
+        set_meta(&mut *tx, meta::LAST_SYNCED_AT, &now).await?;
+    }
+    tx.commit().await?;
+    Ok(())
+}
+
+/// Empties the mirror and forgets the cursor (so the next pull bootstraps); the outbox and the
+/// conflicts stay. With `epoch`, records the scope the next bootstrap belongs to.
+async fn reset_mirror(cache: &Cache, epoch: Option<i64>) -> Result<(), CoreError> {
+    let mut tx = write_tx(cache.pool()).await?;
+    mirror::wipe(&mut tx).await?;
+    sqlx::query("DELETE FROM cache_meta WHERE key = ?")
+        .bind(meta::SYNC_CURSOR)
+        .execute(&mut *tx)
+        .await?;
+    if let Some(e) = epoch {
+        set_meta(&mut *tx, meta::SYNC_SCOPE_EPOCH, &e.to_string()).await?;
+    }
+    tx.commit().await?;
+    Ok(())
+}
+
+impl ActiveSession {
+    /// "Rebuild cache" in the diagnostics view: the mirror is pulled again from scratch;
+    /// queued commands and conflicts are kept.
+    pub async fn rebuild_mirror(&self) -> Result<SyncReport, CoreError> {
+        {
+            let _round = self.sync_runtime().run_lock.lock().await;
+            reset_mirror(self.cache(), None).await?;
+        }
+        let mut report = self.sync_once().await?;
+        report.rebootstrapped = true;
+        Ok(report)
+    }
+}
+
+/// The sync use cases every workspace has: the header badge, "sync now" and the conflicts
+/// panel. The same for each role-typed handle, so written once.
+macro_rules! workspace_sync_use_cases {
+    ($($ops:ty),* $(,)?) => {$(
+        impl $ops {
+            /// "Sync now": one round at once (the background loop keeps its own timer).
+            pub async fn sync_now(&self) -> Result<SyncReport, CoreError> {
+                self.session().sync_once().await
+            }
+
+            pub async fn sync_status(&self) -> Result<SyncStatus, CoreError> {
+                self.session().sync_status().await
+            }
+
+            /// Commands the server refused and the user has not dismissed yet.
+            pub async fn conflicts(&self) -> Result<Vec<Conflict>, CoreError> {
+                self.session().conflicts().await
+            }
+
+            pub async fn dismiss_conflict(&self, id: i64) -> Result<(), CoreError> {
+                self.session().dismiss_conflict(id).await
+            }
+        }
+    )*};
+}
+
+workspace_sync_use_cases!(
+    crate::operator::OperatorOps,
+    crate::admin::AdminOps,
+    crate::finance::FinanceOps,
+);
