@@ -14,7 +14,6 @@ pub mod admin;
 pub mod api;
 pub mod cache;
 pub mod conflicts;
-pub mod cursor;
 pub mod error;
 pub mod finance;
 pub mod live;
@@ -28,6 +27,8 @@ pub mod settings;
 pub mod sync;
 pub mod sync_loop;
 pub mod views;
+/// Feed positions are a wire concept, shared with the server.
+pub use mr_protocol::cursor;
 
 use std::collections::HashMap;
 use std::path::{Path, PathBuf};

@@ -7,7 +7,8 @@
 
 use std::sync::Arc;
 
-use mr_domain::{validate, DomainError, ErrorCode};
+use mr_domain::site::{self, SiteDraft};
+use mr_domain::{validate, ErrorCode};
 use mr_protocol::home::OperatorHome;
 use mr_protocol::sync::{Command, ProfileFields, SiteFields};
 use uuid::Uuid;
@@ -18,9 +19,6 @@ use crate::error::CoreError;
 use crate::session::ActiveSession;
 use crate::views::{MessageView, ProfileView, SiteInput, SiteView};
 use crate::{mirror, outbox, overlay};
-
-/// Longest site name (characters), as the server allows.
-pub const SITE_NAME_MAX: usize = 64;
 
 #[derive(Debug, Clone)]
 pub struct OperatorOps {
@@ -193,47 +191,23 @@ fn not_found(field: &'static str, id: Uuid) -> CoreError {
     }
 }
 
-/// Longest optional site and profile fields (characters), as the server allows.
-pub const ADDRESS_MAX: usize = 200;
-pub const CONTACT_NAME_MAX: usize = 32;
-pub const CONTACT_PHONE_MAX: usize = 20;
-pub const DESCRIPTION_MAX: usize = 500;
-
-/// Trimmed; blank = absent; longer than `max` characters = invalid.
-fn optional(
-    s: Option<String>,
-    max: usize,
-    field: &'static str,
-) -> Result<Option<String>, DomainError> {
-    match s.as_deref().map(str::trim).filter(|v| !v.is_empty()) {
-        None => Ok(None),
-        Some(v) if v.chars().count() <= max => Ok(Some(v.to_owned())),
-        Some(_) => Err(DomainError::invalid(field, "too long")),
-    }
-}
-
-/// A site name: 1-64 characters after trimming.
-pub fn site_name(s: &str) -> Result<&str, DomainError> {
-    let t = s.trim();
-    let ok = !t.is_empty() && t.chars().count() <= SITE_NAME_MAX;
-    ok.then_some(t)
-        .ok_or(DomainError::invalid("name", "1-64 characters"))
-}
-
-/// The site form checked with the server's rules and normalised as the server stores it.
+/// The site form checked with the shared rules (`mr_domain::site`) and normalised as the
+/// server stores it.
 pub fn site_fields(site_id: Uuid, input: SiteInput) -> Result<SiteFields, CoreError> {
-    let name = site_name(&input.name)?.to_owned();
-    let contact_phone = optional(input.contact_phone, CONTACT_PHONE_MAX, "contact_phone")?;
-    if let Some(p) = &contact_phone {
-        validate::phone(p)?;
-    }
+    let d = SiteDraft::parse(
+        &input.name,
+        input.address.as_deref(),
+        input.contact_name.as_deref(),
+        input.contact_phone.as_deref(),
+        input.description.as_deref(),
+    )?;
     Ok(SiteFields {
         site_id,
-        name,
-        address: optional(input.address, ADDRESS_MAX, "address")?,
-        contact_name: optional(input.contact_name, CONTACT_NAME_MAX, "contact_name")?,
-        contact_phone,
-        description: optional(input.description, DESCRIPTION_MAX, "description")?,
+        name: d.name,
+        address: d.address,
+        contact_name: d.contact_name,
+        contact_phone: d.contact_phone,
+        description: d.description,
     })
 }
 
@@ -241,7 +215,11 @@ pub fn site_fields(site_id: Uuid, input: SiteInput) -> Result<SiteFields, CoreEr
 pub fn profile_fields(f: ProfileFields) -> Result<ProfileFields, CoreError> {
     Ok(ProfileFields {
         display_name: validate::display_name(&f.display_name)?.to_owned(),
-        contact_name: optional(f.contact_name, CONTACT_NAME_MAX, "contact_name")?,
+        contact_name: validate::optional_text(
+            f.contact_name.as_deref(),
+            site::CONTACT_NAME_MAX,
+            "contact_name",
+        )?,
         phone: validate::phone(&f.phone)?.to_owned(),
         email: validate::email(&f.email)?.to_owned(),
     })

@@ -7,6 +7,7 @@ pub mod error;
 pub mod ids;
 pub mod money;
 pub mod role;
+pub mod site;
 pub mod validate;
 
 pub use error::{DomainError, ErrorCode};

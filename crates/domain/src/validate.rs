@@ -63,6 +63,20 @@ pub fn email(s: &str) -> Result<&str, DomainError> {
         .ok_or(DomainError::invalid("email", "an email address"))
 }
 
+/// An optional free-text field: trimmed; blank means absent; longer than `max` characters is
+/// refused.
+pub fn optional_text(
+    s: Option<&str>,
+    max: usize,
+    field: &'static str,
+) -> Result<Option<String>, DomainError> {
+    match s.map(str::trim).filter(|v| !v.is_empty()) {
+        None => Ok(None),
+        Some(v) if v.chars().count() <= max => Ok(Some(v.to_string())),
+        Some(_) => Err(DomainError::invalid(field, "too long")),
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -4,6 +4,7 @@
 //! sides cannot drift apart. Money is always a decimal string; counts are plain numbers.
 
 pub mod auth;
+pub mod cursor;
 pub mod error;
 pub mod home;
 pub mod ipc;

@@ -1,6 +1,7 @@
 //! Applying one command authoritatively. Each function runs inside the command's transaction
 //! and either changes rows or returns the reason it cannot (a permanent rejection).
 
+use mr_domain::site::{self, SiteDraft};
 use mr_domain::{validate, DomainError, ErrorCode, OperatorId};
 use mr_protocol::sync::{Command, ProfileFields, SiteFields};
 use serde_json::json;
@@ -88,43 +89,15 @@ pub async fn apply(
 
 type Step = Result<Result<(), Rejection>, sqlx::Error>;
 
-struct CleanSite {
-    name: String,
-    address: Option<String>,
-    contact_name: Option<String>,
-    contact_phone: Option<String>,
-    description: Option<String>,
-}
-
-fn optional(
-    v: &Option<String>,
-    max: usize,
-    field: &'static str,
-) -> Result<Option<String>, DomainError> {
-    match v.as_deref().map(str::trim).filter(|s| !s.is_empty()) {
-        None => Ok(None),
-        Some(s) if s.chars().count() <= max => Ok(Some(s.to_string())),
-        Some(_) => Err(DomainError::invalid(field, "too long")),
-    }
-}
-
-/// Site rules (R-O5), the same the desktop applies before queuing.
-fn clean_site(f: &SiteFields) -> Result<CleanSite, DomainError> {
-    let name = f.name.trim();
-    if name.is_empty() || name.chars().count() > 64 {
-        return Err(DomainError::invalid("name", "1-64 characters"));
-    }
-    let contact_phone = optional(&f.contact_phone, 20, "contact_phone")?;
-    if let Some(p) = &contact_phone {
-        validate::phone(p)?;
-    }
-    Ok(CleanSite {
-        name: name.to_string(),
-        address: optional(&f.address, 200, "address")?,
-        contact_name: optional(&f.contact_name, 32, "contact_name")?,
-        contact_phone,
-        description: optional(&f.description, 500, "description")?,
-    })
+/// Site rules shared with the desktop (`mr_domain::site`).
+fn clean_site(f: &SiteFields) -> Result<SiteDraft, DomainError> {
+    SiteDraft::parse(
+        &f.name,
+        f.address.as_deref(),
+        f.contact_name.as_deref(),
+        f.contact_phone.as_deref(),
+        f.description.as_deref(),
+    )
 }
 
 fn name_taken(e: &sqlx::Error) -> bool {
@@ -192,7 +165,11 @@ async fn profile_update(conn: &mut PgConnection, operator: OperatorId, f: &Profi
         let name = validate::display_name(&f.display_name)?.to_string();
         let phone = validate::phone(&f.phone)?.to_string();
         let email = validate::email(&f.email)?.to_string();
-        let contact = optional(&f.contact_name, 32, "contact_name")?;
+        let contact = validate::optional_text(
+            f.contact_name.as_deref(),
+            site::CONTACT_NAME_MAX,
+            "contact_name",
+        )?;
         Ok::<_, DomainError>((name, phone, email, contact))
     })();
     let (name, phone, email, contact) = match checked {

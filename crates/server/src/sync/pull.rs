@@ -8,7 +8,7 @@ use mr_protocol::sync::{Change, Entity, MessageRow, PullResponse, SiteRow, SyncR
 use sqlx::PgConnection;
 use uuid::Uuid;
 
-use super::cursor::Cursor;
+use super::cursor::{self, Cursor};
 use crate::accounts::service::operator_profile;
 use crate::auth::AuthUser;
 use crate::error::{ApiError, ApiResult};
@@ -37,7 +37,7 @@ pub async fn pull(
     // Staff scopes (admin, finance) arrive with the admin and finance issues; today only the
     // operator's own rows are replicated.
     let operator = user.operator_id()?;
-    let from = cursor.map(Cursor::parse).transpose()?.unwrap_or_default();
+    let from = cursor.map(cursor::parse).transpose()?.unwrap_or_default();
     let limit = limit.unwrap_or(DEFAULT_LIMIT).clamp(1, MAX_LIMIT);
     let mut conn = state.pool.acquire().await?;
     // One statement, one snapshot: only entries of transactions older than every transaction
