@@ -26,7 +26,7 @@ bench: setup
 	@bash scripts/bench.sh
 
 bindings:
-	UPDATE_TS_BINDINGS=1 cargo test -p mr-protocol --test typescript_bindings
+	UPDATE_TS_BINDINGS=1 cargo test -p mr-protocol --test typescript_bindings && UPDATE_TS_BINDINGS=1 cargo test -p mr-core --test typescript_bindings
 
 lint: setup
 	cargo fmt --all -- --check

@@ -23,21 +23,25 @@ cargo build --workspace --all-targets "${FEATURES[@]}"
 step "Rust tests (domain, protocol, server, desktop core) on the real PostgreSQL"
 cargo test --workspace --exclude mr-tests "${FEATURES[@]}"
 
-step "desktop core against the real OS keychain (Secret Service under a private D-Bus)"
-# The daemon keeps its keyrings in a fresh folder, so an existing login keyring with another
-# password on this machine cannot lock the test out.
+# The keychain test and the end-to-end suite use a real Secret Service: a private D-Bus with
+# gnome-keyring, whose keyrings live in a fresh folder so an existing login keyring with
+# another password on this machine cannot lock the run out.
 KEYRING_HOME="$(mktemp -d)"
-KEYRING_HOME="$KEYRING_HOME" dbus-run-session -- bash -c '
-  eval "$(printf "ci-keyring-password" | XDG_DATA_HOME="$KEYRING_HOME" gnome-keyring-daemon --unlock --components=secrets)" >/dev/null
-  cargo test --workspace '"${FEATURES[*]}"' --test keychain -- --ignored
-'
+export KEYRING_HOME
+with_keyring() {
+  dbus-run-session -- bash -c '
+    eval "$(printf "ci-keyring-password" | XDG_DATA_HOME="$KEYRING_HOME" gnome-keyring-daemon --unlock --components=secrets)" >/dev/null
+    "$@"' _ "$@"
+}
 
-rm -rf "$KEYRING_HOME"
+step "desktop core against the real OS keychain (Secret Service under a private D-Bus)"
+with_keyring cargo test --workspace "${FEATURES[@]}" --test keychain -- --ignored
 
 step "end-to-end: the real app window under Xvfb (tauri-driver + WebKitWebDriver)"
 rm -rf target/e2e-screenshots
-xvfb-run -a -s "-screen 0 1440x900x24" \
-  cargo test --workspace "${FEATURES[@]}" --test e2e_workspaces -- --test-threads=1
+with_keyring xvfb-run -a -s "-screen 0 1440x900x24" \
+  cargo test --workspace "${FEATURES[@]}" --test e2e_workspaces --test e2e_operator_sync -- --test-threads=1
+rm -rf "$KEYRING_HOME"
 echo "screenshots: $(ls target/e2e-screenshots | wc -l) in target/e2e-screenshots/"
 
 echo

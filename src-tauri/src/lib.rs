@@ -15,6 +15,8 @@ use tauri::Manager;
 pub const DATA_DIR_ENV: &str = "MR_DATA_DIR";
 /// `memory` keeps session tokens in process memory instead of the OS keychain.
 pub const SECRET_STORE_ENV: &str = "MR_SECRET_STORE";
+/// Overrides the keychain service name (E2E runs use one per test).
+pub const KEYRING_SERVICE_ENV: &str = "MR_KEYRING_SERVICE";
 
 struct Dirs {
     data: PathBuf,
@@ -51,7 +53,11 @@ fn secret_store() -> Arc<dyn SecretStore> {
             tracing::warn!("{SECRET_STORE_ENV}=memory: sessions are kept in memory only");
             Arc::new(MemorySecretStore::new())
         }
-        _ => Arc::new(KeyringSecretStore::default()),
+        // A separate keychain service name keeps test runs away from a user's real entries.
+        _ => match std::env::var(KEYRING_SERVICE_ENV) {
+            Ok(service) if !service.is_empty() => Arc::new(KeyringSecretStore::new(&service)),
+            _ => Arc::new(KeyringSecretStore::default()),
+        },
     }
 }
 
@@ -84,7 +90,11 @@ pub fn run() {
                 data_dir = %dirs.data.display(),
                 "starting"
             );
-            app.manage(Core::new(dirs.data, dirs.config, secret_store()));
+            let core = Core::new(dirs.data, dirs.config, secret_store());
+            // Every signed-in (or restored) session syncs by itself: on start, on the server's
+            // change signal, on a timer, with backoff while offline.
+            tauri::async_runtime::block_on(core.set_background_sync(true));
+            app.manage(core);
             Ok(())
         })
         .invoke_handler(tauri::generate_handler![
@@ -98,6 +108,20 @@ pub fn run() {
             commands::session::operator_register,
             commands::session::connection_state,
             commands::operator::operator_home,
+            commands::operator::operator_sites,
+            commands::operator::operator_site_create,
+            commands::operator::operator_site_update,
+            commands::operator::operator_site_delete,
+            commands::operator::operator_messages,
+            commands::operator::operator_message_read,
+            commands::operator::operator_profile,
+            commands::operator::operator_profile_update,
+            commands::sync::sync_now,
+            commands::sync::sync_status,
+            commands::sync::sync_conflicts,
+            commands::sync::sync_conflict_dismiss,
+            commands::sync::sync_diagnostics,
+            commands::sync::sync_rebuild,
             commands::admin::admin_overview,
             commands::finance::finance_overview,
         ])

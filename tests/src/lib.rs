@@ -20,28 +20,101 @@ pub const UAT_PASSWORD: &str = "Uat@123456";
 const WAIT: Duration = Duration::from_secs(20);
 
 pub struct App {
-    pub server: TestServer,
+    /// The in-process server, unless the test runs its own [`ServerProcess`].
+    pub server: Option<TestServer>,
     pub client: Client,
     driver: Child,
-    _data_dir: tempfile::TempDir,
+    data_dir: tempfile::TempDir,
+    server_url: String,
+    keyring_service: Option<String>,
     screenshot_dir: PathBuf,
 }
 
-/// `target/debug/mr-desktop`, found next to this test binary (`target/debug/deps/…`).
-pub fn app_binary() -> anyhow::Result<PathBuf> {
+/// A binary of this workspace, found next to this test binary (`target/debug/deps/…`).
+fn workspace_binary(name: &str) -> anyhow::Result<PathBuf> {
     let exe = std::env::current_exe()?;
     let debug_dir = exe
         .parent()
         .and_then(Path::parent)
         .context("test binary has no target dir")?;
-    let bin = debug_dir.join("mr-desktop");
+    let bin = debug_dir.join(name);
     if !bin.exists() {
         bail!(
-            "{} is missing: build it first with `cargo build -p mr-desktop --features custom-protocol` (make test does)",
+            "{} is missing: build the workspace first (`cargo build --workspace --all-targets --features mr-desktop/custom-protocol`, as make test does)",
             bin.display()
         );
     }
     Ok(bin)
+}
+
+/// `target/debug/mr-desktop`, built with the UI embedded.
+pub fn app_binary() -> anyhow::Result<PathBuf> {
+    workspace_binary("mr-desktop")
+}
+
+/// The real `mr-server` binary as its own process, so a test can kill it outright (an
+/// in-process server keeps serving open keep-alive connections) and start it again on the
+/// same port and database.
+pub struct ServerProcess {
+    pub url: String,
+    database_url: String,
+    port: u16,
+    child: Option<Child>,
+}
+
+impl ServerProcess {
+    /// Serves the database behind `pool` (its name is read from the connection).
+    pub async fn start(pool: &PgPool) -> anyhow::Result<ServerProcess> {
+        let db: String = sqlx::query_scalar("SELECT current_database()")
+            .fetch_one(pool)
+            .await?;
+        let base = std::env::var("DATABASE_URL").context("DATABASE_URL")?;
+        let (prefix, _) = base
+            .rsplit_once('/')
+            .context("DATABASE_URL has no database")?;
+        let port = free_port().await?;
+        let mut s = ServerProcess {
+            url: format!("http://127.0.0.1:{port}"),
+            database_url: format!("{prefix}/{db}"),
+            port,
+            child: None,
+        };
+        s.resume().await?;
+        Ok(s)
+    }
+
+    /// Starts (again) on the same port; returns once `/health` answers.
+    pub async fn resume(&mut self) -> anyhow::Result<()> {
+        let child = Command::new(workspace_binary("mr-server")?)
+            .arg("serve")
+            .env("DATABASE_URL", &self.database_url)
+            .env("BIND", format!("127.0.0.1:{}", self.port))
+            .env("RUST_LOG", "warn")
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .kill_on_drop(true)
+            .spawn()?;
+        self.child = Some(child);
+        let started = Instant::now();
+        while tokio::net::TcpStream::connect(("127.0.0.1", self.port))
+            .await
+            .is_err()
+        {
+            if started.elapsed() > WAIT {
+                bail!("mr-server did not start on port {}", self.port);
+            }
+            tokio::time::sleep(Duration::from_millis(100)).await;
+        }
+        Ok(())
+    }
+
+    /// Kills the process (SIGKILL): every connection drops at once.
+    pub async fn kill(&mut self) -> anyhow::Result<()> {
+        if let Some(mut c) = self.child.take() {
+            c.kill().await?;
+        }
+        Ok(())
+    }
 }
 
 fn repo_root() -> PathBuf {
@@ -59,63 +132,68 @@ async fn free_port() -> anyhow::Result<u16> {
 impl App {
     /// Seeds the UAT accounts, starts the server and opens the app's launcher window.
     pub async fn start(pool: PgPool) -> anyhow::Result<App> {
+        mr_server::uat::create_uat(&pool, UAT_PASSWORD).await?;
+        let server = TestServer::spawn(pool).await;
+        let url = server.base_url.clone();
+        let mut app = App::launch(&url).await?;
+        app.server = Some(server);
+        Ok(app)
+    }
+
+    /// Opens the app against a server the test runs itself (UAT accounts must exist).
+    ///
+    /// Tokens go to the real OS keychain when a D-Bus session is there (make test runs the
+    /// suite under a private gnome-keyring), under a keychain service name of this run's own;
+    /// otherwise to the app's in-memory store.
+    pub async fn launch(server_url: &str) -> anyhow::Result<App> {
         if std::env::var_os("DISPLAY").is_none() {
             bail!("no DISPLAY: end-to-end tests run under Xvfb (`make test` uses xvfb-run)");
         }
-        mr_server::uat::create_uat(&pool, UAT_PASSWORD).await?;
-        let server = TestServer::spawn(pool).await;
+        let keyring_service = std::env::var_os("DBUS_SESSION_BUS_ADDRESS").map(|_| {
+            format!(
+                "mr-game-ops-e2e-{}-{}",
+                std::process::id(),
+                free_port_sync()
+            )
+        });
         let data_dir = tempfile::tempdir()?;
-        let port = free_port().await?;
-        let native_port = free_port().await?;
-        let driver = Command::new(tauri_driver())
-            .args([
-                "--port",
-                &port.to_string(),
-                "--native-port",
-                &native_port.to_string(),
-            ])
-            .env("MR_SERVER_URL", &server.base_url)
-            .env("MR_SECRET_STORE", "memory")
-            .env("MR_DATA_DIR", data_dir.path())
-            .env("MR_CONFIG_DIR", data_dir.path().join("config"))
-            .stdout(Stdio::null())
-            .stderr(Stdio::null())
-            .kill_on_drop(true)
-            .spawn()
-            .context("starting tauri-driver (cargo install tauri-driver --locked)")?;
-        let url = format!("http://127.0.0.1:{port}");
-        let started = Instant::now();
-        while tokio::net::TcpStream::connect(("127.0.0.1", port))
-            .await
-            .is_err()
-        {
-            if started.elapsed() > WAIT {
-                bail!("tauri-driver did not listen on {port}");
-            }
-            tokio::time::sleep(Duration::from_millis(100)).await;
-        }
-        let mut caps = serde_json::Map::new();
-        caps.insert("browserName".into(), "wry".into());
-        caps.insert(
-            "tauri:options".into(),
-            serde_json::json!({ "application": app_binary()? }),
-        );
-        let client = ClientBuilder::native()
-            .capabilities(caps)
-            .connect(&url)
-            .await
-            .context("opening a WebDriver session on the app")?;
+        let (driver, client) =
+            start_app(server_url, data_dir.path(), keyring_service.as_deref()).await?;
         let screenshot_dir = repo_root().join("target").join("e2e-screenshots");
         std::fs::create_dir_all(&screenshot_dir)?;
         let app = App {
-            server,
+            server: None,
             client,
             driver,
-            _data_dir: data_dir,
+            data_dir,
+            server_url: server_url.to_string(),
+            keyring_service,
             screenshot_dir,
         };
         app.wait_for("#launcher").await?;
         Ok(app)
+    }
+
+    /// True when sessions survive an app restart (the real keychain is in use).
+    pub fn keeps_sessions(&self) -> bool {
+        self.keyring_service.is_some()
+    }
+
+    /// Quits the app and starts it again with the same data dir and keychain, as a user
+    /// restarting it would.
+    pub async fn restart(&mut self) -> anyhow::Result<()> {
+        let _ = self.client.clone().close().await;
+        let _ = self.driver.kill().await;
+        let (driver, client) = start_app(
+            &self.server_url,
+            self.data_dir.path(),
+            self.keyring_service.as_deref(),
+        )
+        .await?;
+        self.driver = driver;
+        self.client = client;
+        self.wait_for("#launcher").await?;
+        Ok(())
     }
 
     pub async fn wait_for(&self, css: &str) -> anyhow::Result<Element> {
@@ -161,6 +239,23 @@ impl App {
         bail!("{css}: text never matched; last seen {last:?}")
     }
 
+    /// Waits until no element matches `css` or none of the matches is displayed (a dialog
+    /// closing, a row removed).
+    pub async fn wait_gone(&self, css: &str) -> anyhow::Result<()> {
+        let started = Instant::now();
+        while started.elapsed() < WAIT {
+            let mut visible = false;
+            for e in self.client.find_all(Locator::Css(css)).await? {
+                visible |= e.is_displayed().await.unwrap_or(false);
+            }
+            if !visible {
+                return Ok(());
+            }
+            tokio::time::sleep(Duration::from_millis(150)).await;
+        }
+        bail!("{css} is still shown")
+    }
+
     pub async fn click(&self, css: &str) -> anyhow::Result<()> {
         self.wait_for(css)
             .await?
@@ -177,7 +272,10 @@ impl App {
         } else {
             e.find(Locator::Css("input")).await?
         };
-        input.clear().await?;
+        // WebDriver's clear() does not reach Vue's v-model; select all and delete with real
+        // keystrokes instead (Ctrl+A, release modifiers, Backspace).
+        input.click().await?;
+        input.send_keys("\u{E009}a\u{E000}\u{E003}").await?;
         input.send_keys(text).await?;
         Ok(())
     }
@@ -216,6 +314,13 @@ impl App {
         Ok(path)
     }
 
+    /// Opens (or focuses) a workspace window from the launcher and switches to it.
+    pub async fn open_workspace_window(&self, workspace: &str) -> anyhow::Result<()> {
+        self.switch_to_launcher().await?;
+        self.click(&format!("#open-{workspace}")).await?;
+        self.switch_to_workspace(workspace).await
+    }
+
     /// Opens a workspace from the launcher and logs in; returns once its home page shows.
     pub async fn open_and_login(
         &self,
@@ -223,9 +328,7 @@ impl App {
         user: &str,
         password: &str,
     ) -> anyhow::Result<()> {
-        self.switch_to_launcher().await?;
-        self.click(&format!("#open-{workspace}")).await?;
-        self.switch_to_workspace(workspace).await?;
+        self.open_workspace_window(workspace).await?;
         self.fill("#login-username", user).await?;
         self.fill("#login-password", password).await?;
         self.click("#login-submit").await?;
@@ -238,6 +341,66 @@ impl App {
         let _ = self.driver.kill().await;
         Ok(())
     }
+}
+
+fn free_port_sync() -> u16 {
+    std::net::TcpListener::bind("127.0.0.1:0")
+        .and_then(|l| l.local_addr())
+        .map(|a| a.port())
+        .unwrap_or(0)
+}
+
+/// tauri-driver + a WebDriver session on a fresh app process.
+async fn start_app(
+    server_url: &str,
+    data_dir: &Path,
+    keyring_service: Option<&str>,
+) -> anyhow::Result<(Child, Client)> {
+    let port = free_port().await?;
+    let native_port = free_port().await?;
+    let mut cmd = Command::new(tauri_driver());
+    cmd.args([
+        "--port",
+        &port.to_string(),
+        "--native-port",
+        &native_port.to_string(),
+    ])
+    .env("MR_SERVER_URL", server_url)
+    .env("MR_DATA_DIR", data_dir)
+    .stdout(Stdio::null())
+    .stderr(Stdio::null())
+    .kill_on_drop(true);
+    match keyring_service {
+        Some(service) => cmd
+            .env("MR_KEYRING_SERVICE", service)
+            .env_remove("MR_SECRET_STORE"),
+        None => cmd.env("MR_SECRET_STORE", "memory"),
+    };
+    let driver = cmd
+        .spawn()
+        .context("starting tauri-driver (cargo install tauri-driver --locked)")?;
+    let started = Instant::now();
+    while tokio::net::TcpStream::connect(("127.0.0.1", port))
+        .await
+        .is_err()
+    {
+        if started.elapsed() > WAIT {
+            bail!("tauri-driver did not listen on {port}");
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    let mut caps = serde_json::Map::new();
+    caps.insert("browserName".into(), "wry".into());
+    caps.insert(
+        "tauri:options".into(),
+        serde_json::json!({ "application": app_binary()? }),
+    );
+    let client = ClientBuilder::native()
+        .capabilities(caps)
+        .connect(&format!("http://127.0.0.1:{port}"))
+        .await
+        .context("opening a WebDriver session on the app")?;
+    Ok((driver, client))
 }
 
 fn tauri_driver() -> PathBuf {

@@ -6,3 +6,4 @@ pub mod finance;
 pub mod launcher;
 pub mod operator;
 pub mod session;
+pub mod sync;

@@ -4,17 +4,25 @@
 import { invoke } from '@tauri-apps/api/core'
 import type { AdminOverview } from '@/api/generated/AdminOverview'
 import type { AppSettings } from '@/api/generated/AppSettings'
+import type { Conflict } from '@/api/generated/Conflict'
 import type { ConnectionState } from '@/api/generated/ConnectionState'
 import type { ErrorBody } from '@/api/generated/ErrorBody'
 import type { ErrorCode } from '@/api/generated/ErrorCode'
 import type { FinanceOverview } from '@/api/generated/FinanceOverview'
 import type { LoginArgs } from '@/api/generated/LoginArgs'
 import type { LogoutArgs } from '@/api/generated/LogoutArgs'
+import type { MessageView } from '@/api/generated/MessageView'
 import type { OperatorHome } from '@/api/generated/OperatorHome'
+import type { ProfileFields } from '@/api/generated/ProfileFields'
+import type { ProfileView } from '@/api/generated/ProfileView'
 import type { RegisterOperatorRequest } from '@/api/generated/RegisterOperatorRequest'
 import type { RegisterOperatorResponse } from '@/api/generated/RegisterOperatorResponse'
 import type { ServerCheck } from '@/api/generated/ServerCheck'
 import type { SessionInfo } from '@/api/generated/SessionInfo'
+import type { SiteInput } from '@/api/generated/SiteInput'
+import type { SiteView } from '@/api/generated/SiteView'
+import type { SyncReport } from '@/api/generated/SyncReport'
+import type { SyncStatus } from '@/api/generated/SyncStatus'
 import type { Workspace } from '@/api/generated/Workspace'
 
 export const WORKSPACES: readonly Workspace[] = ['operator', 'admin', 'finance'] as const
@@ -75,6 +83,53 @@ export const api = {
   operatorHome: () => call<OperatorHome>('operator_home'),
   adminOverview: () => call<AdminOverview>('admin_overview'),
   financeOverview: () => call<FinanceOverview>('finance_overview'),
+
+  // Operator pages: read from the local cache; changes are queued (they work offline).
+  operatorSites: () => call<SiteView[]>('operator_sites'),
+  operatorSiteCreate: (args: SiteInput) => call<SiteView>('operator_site_create', { args }),
+  operatorSiteUpdate: (siteId: string, args: SiteInput) =>
+    call<SiteView>('operator_site_update', { siteId, args }),
+  operatorSiteDelete: (siteId: string) => call<void>('operator_site_delete', { siteId }),
+  operatorMessages: () => call<MessageView[]>('operator_messages'),
+  operatorMessageRead: (messageId: string) =>
+    call<MessageView>('operator_message_read', { messageId }),
+  operatorProfile: () => call<ProfileView | null>('operator_profile'),
+  operatorProfileUpdate: (args: ProfileFields) =>
+    call<ProfileView | null>('operator_profile_update', { args }),
+
+  // Sync, for any workspace window.
+  syncNow: (workspace: Workspace) => call<SyncReport>('sync_now', { workspace }),
+  syncStatus: (workspace: Workspace) => call<SyncStatus>('sync_status', { workspace }),
+  syncConflicts: (workspace: Workspace) => call<Conflict[]>('sync_conflicts', { workspace }),
+  syncConflictDismiss: (workspace: Workspace, id: number) =>
+    call<void>('sync_conflict_dismiss', { workspace, id }),
+  syncDiagnostics: (workspace: Workspace) =>
+    call<SyncDiagnostics>('sync_diagnostics', { workspace }),
+  syncRebuild: (workspace: Workspace) => call<SyncReport>('sync_rebuild', { workspace }),
+}
+
+/** One queued command in the diagnostics view (`src-tauri/src/commands/sync.rs`). */
+export interface OutboxItem {
+  seq: number
+  command_id: string
+  name: string
+  args: unknown
+  /** `pending` (not sent or not answered yet) or `accepted` (waiting for the pull). */
+  status: string
+  attempts: number
+  last_error: string | null
+  created_at: string
+}
+
+/** The diagnostics view (hand-written: the struct lives in the shell, not in a TS-exporting crate). */
+export interface SyncDiagnostics {
+  device_id: string | null
+  cursor: string | null
+  outbox: OutboxItem[]
+  status: SyncStatus
+  background_sync: boolean
+  live_updates: boolean
+  cache_file: string
 }
 
 export type Api = typeof api

@@ -3,10 +3,17 @@
 //
 // URL switches (before the #): ?signedin=1 (every workspace starts signed in), ?offline=1
 // (connection badge offline, server check fails), ?fail=1 (home data fails), ?slow=1 (2 s delay),
-// ?locale=en. Demo accounts: uat_operator / uat_admin / uat_finance, password Uat@123456.
+// ?locale=en. Sync: sites, messages and the profile live in memory; every change is queued
+// ("待同步") until the next sync_now (or 8 s later); ?conflicts=1 starts with two conflicts. Demo accounts: uat_operator / uat_admin / uat_finance, password Uat@123456.
 import { mockIPC } from '@tauri-apps/api/mocks'
 import type { AdminOverview } from '@/api/generated/AdminOverview'
 import type { AppSettings } from '@/api/generated/AppSettings'
+import type { Conflict } from '@/api/generated/Conflict'
+import type { MessageView } from '@/api/generated/MessageView'
+import type { ProfileFields } from '@/api/generated/ProfileFields'
+import type { SiteInput } from '@/api/generated/SiteInput'
+import type { SiteView } from '@/api/generated/SiteView'
+import type { SyncStatus } from '@/api/generated/SyncStatus'
 import type { ConnectionState } from '@/api/generated/ConnectionState'
 import type { ErrorBody } from '@/api/generated/ErrorBody'
 import type { FinanceOverview } from '@/api/generated/FinanceOverview'
@@ -167,6 +174,121 @@ function randomKey(): string {
   return s
 }
 
+// ----- synced operator data (the local cache + outbox, simulated) -----
+
+const OP_ID = '0193a1f0-0000-7000-8000-000000000001'
+function site(n: number, name: string, address: string, contact: string, phone: string, desc: string | null): SiteView {
+  const at = isoMinutesAgo(60 * 24 * (10 - n))
+  return {
+    id: `0193a1f0-0000-7000-8000-0000000001${String(n).padStart(2, '0')}`,
+    operator_id: OP_ID,
+    name,
+    address,
+    contact_name: contact,
+    contact_phone: phone,
+    description: desc,
+    created_at: at,
+    updated_at: at,
+    pending: false,
+  }
+}
+const sites: SiteView[] = [
+  site(1, '北京朝阳大悦城店', '北京市朝阳区朝阳北路101号大悦城5层', '王建国', '13800138000', '旗舰店，8 台头显'),
+  site(2, '上海徐家汇店', '上海市徐汇区虹桥路1号港汇广场4层', '陈晓', '13911112222', null),
+  site(3, '深圳南山科技园店', '深圳市南山区科技南十二路2号', '林峰', '0755-26668888', '企业团建专场'),
+]
+function message(n: number, kind: string, title: string, body: string, read: boolean, minutesAgo: number): MessageView {
+  return {
+    id: `0193a1f0-0000-7000-8000-0000000002${String(n).padStart(2, '0')}`,
+    kind,
+    title,
+    body,
+    is_read: read,
+    read_at: read ? isoMinutesAgo(minutesAgo - 5) : null,
+    created_at: isoMinutesAgo(minutesAgo),
+    pending: false,
+  }
+}
+const messages: MessageView[] = [
+  message(1, 'request_result', '授权申请已通过', '您申请的《星际迷航：深空救援》授权已通过审批，可在运营点启动。', false, 30),
+  message(2, 'low_balance', '账户余额不足提醒', '您的账户余额低于 ¥ 500.00，请及时充值以免影响游戏启动。', false, 180),
+  message(3, 'announcement', '平台维护通知', '平台将于本周六 02:00-04:00 进行维护，期间暂停授权申请。', false, 60 * 26),
+  message(4, 'payment', '充值到账', '您于 11-20 充值的 ¥ 10,000.00 已到账。', true, 60 * 24 * 5),
+]
+const profile = { ...operatorHome().profile }
+let profilePending = false
+let pendingCount = 0
+let lastSyncedAt: string | null = isoMinutesAgo(1)
+const conflicts: Conflict[] = flag('conflicts')
+  ? [
+      {
+        id: 1,
+        command_id: '0193a1f0-0000-7000-8000-000000000301',
+        seq: 7,
+        name: 'site.create',
+        args: { site_id: 'x', name: '北京朝阳店', address: null, contact_name: null, contact_phone: null, description: null },
+        code: 'SITE_NAME_TAKEN',
+        message: '已存在同名运营点',
+        created_at: isoMinutesAgo(50),
+        rejected_at: isoMinutesAgo(40),
+        dismissed_at: null,
+      },
+      {
+        id: 2,
+        command_id: '0193a1f0-0000-7000-8000-000000000302',
+        seq: 9,
+        name: 'site.update',
+        args: { site_id: 'y', name: '上海徐家汇店' },
+        code: 'NOT_FOUND',
+        message: '运营点不存在或已被删除',
+        created_at: isoMinutesAgo(20),
+        rejected_at: isoMinutesAgo(19),
+        dismissed_at: null,
+      },
+    ]
+  : []
+let syncTimer: ReturnType<typeof setTimeout> | undefined
+
+function queued(): void {
+  pendingCount += 1
+  if (syncTimer) clearTimeout(syncTimer)
+  if (!flag('offline')) syncTimer = setTimeout(settleAll, 8000)
+}
+
+function settleAll(): void {
+  if (flag('offline')) return
+  for (const s of sites) s.pending = false
+  for (const m of messages) m.pending = false
+  profilePending = false
+  pendingCount = 0
+  lastSyncedAt = new Date().toISOString()
+}
+
+function siteFrom(input: SiteInput, base?: SiteView): SiteView {
+  const now = new Date().toISOString()
+  const name = input.name.trim()
+  if (!name) fail('VALIDATION_FAILED', '请输入运营点名称', 'Enter a site name', { field: 'name' })
+  if (sites.some((s) => s.name === name && s.id !== base?.id)) fail('SITE_NAME_TAKEN', '已存在同名运营点', 'A site with this name exists')
+  return {
+    id: base?.id ?? crypto.randomUUID(),
+    operator_id: OP_ID,
+    name,
+    address: input.address,
+    contact_name: input.contact_name,
+    contact_phone: input.contact_phone,
+    description: input.description,
+    created_at: base?.created_at ?? now,
+    updated_at: now,
+    pending: true,
+  }
+}
+
+function findSite(id: unknown): SiteView {
+  const s = sites.find((x) => x.id === id)
+  if (!s) fail('NOT_FOUND', '运营点不存在', 'No such site')
+  return s
+}
+
 type Payload = Record<string, unknown> | undefined
 
 async function handle(cmd: string, payload: Payload): Promise<unknown> {
@@ -264,6 +386,102 @@ async function handle(cmd: string, payload: Payload): Promise<unknown> {
       if (ws === 'operator') return operatorHome()
       if (ws === 'admin') return ADMIN
       return financeOverview()
+    }
+    case 'operator_sites':
+      requireSession('operator')
+      return [...sites].sort((a, b) => b.created_at.localeCompare(a.created_at))
+    case 'operator_site_create': {
+      const s = siteFrom(p.args as SiteInput)
+      sites.push(s)
+      queued()
+      return s
+    }
+    case 'operator_site_update': {
+      const old = findSite(p.siteId)
+      const s = siteFrom(p.args as SiteInput, old)
+      sites.splice(sites.indexOf(old), 1, s)
+      queued()
+      return s
+    }
+    case 'operator_site_delete': {
+      sites.splice(sites.indexOf(findSite(p.siteId)), 1)
+      queued()
+      return null
+    }
+    case 'operator_messages':
+      requireSession('operator')
+      return messages.map((m) => ({ ...m }))
+    case 'operator_message_read': {
+      const m = messages.find((x) => x.id === p.messageId)
+      if (!m) fail('NOT_FOUND', '消息不存在', 'No such message')
+      if (!m.is_read) {
+        m.is_read = true
+        m.read_at = new Date().toISOString()
+        m.pending = true
+        queued()
+      }
+      return { ...m }
+    }
+    case 'operator_profile':
+      requireSession('operator')
+      return { profile: { ...profile }, pending: profilePending }
+    case 'operator_profile_update': {
+      const f = p.args as ProfileFields
+      Object.assign(profile, { display_name: f.display_name, contact_name: f.contact_name ?? null, phone: f.phone, email: f.email })
+      profilePending = true
+      queued()
+      return { profile: { ...profile }, pending: true }
+    }
+    case 'sync_status': {
+      const ws = p.workspace as Workspace
+      requireSession(ws)
+      const op = ws === 'operator'
+      const r: SyncStatus = {
+        online: !flag('offline'),
+        pending: op ? pendingCount : 0,
+        last_synced_at: op ? lastSyncedAt : null,
+        last_error: flag('offline') && op ? { code: 'SERVER_UNREACHABLE', message: en() ? 'Cannot reach the server' : '无法连接服务器', details: {} } : null,
+        conflicts: op ? conflicts.filter((c) => !c.dismissed_at).length : 0,
+      }
+      return r
+    }
+    case 'sync_now': {
+      await sleep(600)
+      if (flag('offline')) fail('SERVER_UNREACHABLE', '无法连接服务器', 'Cannot reach the server')
+      if (p.workspace === 'operator') settleAll()
+      return { pushed: 0, accepted: 0, rejected: 0, pages: 1, changes: 0, rebootstrapped: false, up_to_date: true, awaiting_pull: 0 }
+    }
+    case 'sync_rebuild':
+      await sleep(600)
+      if (p.workspace === 'operator') settleAll()
+      return { pushed: 0, accepted: 0, rejected: 0, pages: 1, changes: 0, rebootstrapped: true, up_to_date: true, awaiting_pull: 0 }
+    case 'sync_conflicts':
+      return p.workspace === 'operator' ? conflicts.filter((c) => !c.dismissed_at) : []
+    case 'sync_conflict_dismiss': {
+      const c = conflicts.find((x) => x.id === p.id)
+      if (c) c.dismissed_at = new Date().toISOString()
+      return null
+    }
+    case 'sync_diagnostics': {
+      const ws = p.workspace as Workspace
+      return {
+        device_id: '0193a1f0-0000-7000-8000-0000000000dd',
+        cursor: ws === 'operator' ? '1843-2211' : null,
+        outbox: Array.from({ length: ws === 'operator' ? pendingCount : 0 }, (_, i) => ({
+          seq: 10 + i,
+          command_id: crypto.randomUUID(),
+          name: 'site.update',
+          args: { name: sites[0]?.name ?? '' },
+          status: 'pending',
+          attempts: flag('offline') ? 3 : 0,
+          last_error: flag('offline') ? 'server unreachable' : null,
+          created_at: new Date().toISOString(),
+        })),
+        status: await handle('sync_status', { workspace: ws }),
+        background_sync: ws === 'operator',
+        live_updates: ws === 'operator' && !flag('offline'),
+        cache_file: `~/.local/share/mr-ops/cache/${ws}.sqlite`,
+      }
     }
     default:
       console.warn('[ipc-mock] unhandled command', cmd, payload)

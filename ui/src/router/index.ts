@@ -14,6 +14,9 @@ import WorkspaceLayout from '@/workspaces/shared/WorkspaceLayout.vue'
 import WorkspaceEntry from '@/workspaces/shared/pages/WorkspaceEntry.vue'
 import RegisterPage from '@/workspaces/operator/pages/register/RegisterPage.vue'
 import OperatorHomePage from '@/workspaces/operator/pages/home/OperatorHomePage.vue'
+import SitesPage from '@/workspaces/operator/pages/sites/SitesPage.vue'
+import MessagesPage from '@/workspaces/operator/pages/messages/MessagesPage.vue'
+import ProfilePage from '@/workspaces/operator/pages/profile/ProfilePage.vue'
 import AdminHomePage from '@/workspaces/admin/pages/home/AdminHomePage.vue'
 import FinanceHomePage from '@/workspaces/finance/pages/home/FinanceHomePage.vue'
 
@@ -39,6 +42,28 @@ const HOME_PAGES = {
   admin: AdminHomePage,
   finance: FinanceHomePage,
 } as const
+
+/** The operator's synced pages: they read the local cache and work offline. */
+const OPERATOR_PAGES: RouteRecordRaw[] = [
+  {
+    path: 'sites',
+    name: 'operator-sites',
+    component: SitesPage,
+    meta: { requiresAuth: true, menu: 'sites', titleKey: 'sites.title' },
+  },
+  {
+    path: 'messages',
+    name: 'operator-messages',
+    component: MessagesPage,
+    meta: { requiresAuth: true, menu: 'messages', titleKey: 'messages.title' },
+  },
+  {
+    path: 'profile',
+    name: 'operator-profile',
+    component: ProfilePage,
+    meta: { requiresAuth: true, menu: 'profile', titleKey: 'profile.title' },
+  },
+]
 
 export const routes: RouteRecordRaw[] = [
   { path: '/', name: 'launcher', component: LauncherPage, meta: { titleKey: 'app.title' } },
@@ -69,6 +94,7 @@ export const routes: RouteRecordRaw[] = [
           component: HOME_PAGES[ws],
           meta: { requiresAuth: true, menu: 'home', titleKey: 'home.title' },
         },
+        ...(ws === 'operator' ? OPERATOR_PAGES : []),
       ],
     },
   ]),

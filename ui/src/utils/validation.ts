@@ -96,3 +96,64 @@ export function validateRegisterForm(f: RegisterForm): RegisterErrors {
   for (const [field, err] of checks) if (err) errors[field] = err
   return errors
 }
+
+// ----- sites (mirrors crates/core/src/operator.rs `site_fields`) -----
+
+export const SITE_NAME_MAX = 64
+export const SITE_ADDRESS_MAX = 200
+export const SITE_CONTACT_NAME_MAX = 32
+export const SITE_CONTACT_PHONE_MAX = 20
+export const SITE_DESCRIPTION_MAX = 500
+
+export interface SiteForm {
+  name: string
+  address: string
+  contact_name: string
+  contact_phone: string
+  description: string
+}
+
+/** An i18n key and its parameters. */
+export interface FieldError {
+  key: string
+  params?: Record<string, unknown>
+}
+
+export type SiteErrors = Partial<Record<keyof SiteForm, FieldError>>
+
+function chars(s: string): number {
+  return [...s.trim()].length
+}
+
+/**
+ * All field errors of the site form. `takenNames` are the names of the other sites (a name is
+ * unique among the operator's sites, the queued ones included).
+ */
+export function validateSiteForm(f: SiteForm, takenNames: readonly string[] = []): SiteErrors {
+  const errors: SiteErrors = {}
+  const name = f.name.trim()
+  if (name.length === 0) errors.name = { key: 'validation.siteNameRequired' }
+  else if (chars(name) > SITE_NAME_MAX) errors.name = { key: 'validation.siteNameTooLong' }
+  else if (takenNames.includes(name)) errors.name = { key: 'validation.siteNameTaken' }
+  const max: [keyof SiteForm, number][] = [
+    ['address', SITE_ADDRESS_MAX],
+    ['contact_name', SITE_CONTACT_NAME_MAX],
+    ['description', SITE_DESCRIPTION_MAX],
+  ]
+  for (const [k, n] of max) {
+    if (chars(f[k]) > n) errors[k] = { key: 'validation.tooLong', params: { max: n } }
+  }
+  const phone = f.contact_phone.trim()
+  if (phone.length > SITE_CONTACT_PHONE_MAX) {
+    errors.contact_phone = { key: 'validation.tooLong', params: { max: SITE_CONTACT_PHONE_MAX } }
+  } else if (phone.length > 0 && validatePhone(phone)) {
+    errors.contact_phone = { key: 'validation.phoneFormat' }
+  }
+  return errors
+}
+
+/** Trimmed, blank → null: what the core stores. */
+export function optionalText(s: string): string | null {
+  const t = s.trim()
+  return t.length > 0 ? t : null
+}

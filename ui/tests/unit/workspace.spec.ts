@@ -200,11 +200,18 @@ describe('workspace header', () => {
     expect(mounted.router.currentRoute.value.name).toBe('finance-login')
   })
 
-  it('the sidebar lists only the home page', async () => {
+  it('the operator sidebar lists home, sites, messages and profile', async () => {
     mockCommands(signedIn('operator'))
     mounted = await mountApp('/ws/operator/home')
     const items = mounted.wrapper.findAll('.ws-menu__item')
-    expect(items.map((i) => i.text())).toEqual(['首页'])
+    expect(items.map((i) => i.text())).toEqual(['首页', '运营点管理', '消息中心', '账户资料'])
+    expect(items.map((i) => i.attributes('id'))).toEqual(['menu-home', 'menu-sites', 'menu-messages', 'menu-profile'])
     expect(items[0]!.classes()).toContain('is-active')
+  })
+
+  it('the admin sidebar lists only the home page', async () => {
+    mockCommands(signedIn('admin'))
+    mounted = await mountApp('/ws/admin/home')
+    expect(mounted.wrapper.findAll('.ws-menu__item').map((i) => i.text())).toEqual(['首页'])
   })
 })

@@ -1,0 +1,431 @@
+import { afterEach, describe, expect, it, vi } from 'vitest'
+import { clearMocks } from '@tauri-apps/api/mocks'
+import type { Conflict } from '@/api/generated/Conflict'
+import type { MessageView } from '@/api/generated/MessageView'
+import type { SiteView } from '@/api/generated/SiteView'
+import type { SyncStatus } from '@/api/generated/SyncStatus'
+import { SYNC_POLL_MS } from '@/stores/sync'
+import {
+  DEFAULT_SETTINGS,
+  bodyText,
+  callsOf,
+  mockCommands,
+  mountApp,
+  session,
+  settle,
+  type Handler,
+  type Mounted,
+} from './helpers'
+
+let mounted: Mounted | undefined
+
+afterEach(() => {
+  mounted?.wrapper.unmount()
+  mounted = undefined
+  clearMocks()
+  vi.useRealTimers()
+  document.body.innerHTML = ''
+})
+
+function site(id: string, name: string, pending = false, extra: Partial<SiteView> = {}): SiteView {
+  return {
+    id,
+    operator_id: 'id-operator',
+    name,
+    address: '北京市朝阳区朝阳北路101号',
+    contact_name: '王建国',
+    contact_phone: '13800138000',
+    description: null,
+    created_at: '2026-11-20T08:00:00Z',
+    updated_at: '2026-11-20T08:00:00Z',
+    pending,
+    ...extra,
+  }
+}
+
+function status(extra: Partial<SyncStatus> = {}): SyncStatus {
+  return {
+    online: true,
+    pending: 0,
+    last_synced_at: '2026-11-25T08:00:00Z',
+    last_error: null,
+    conflicts: 0,
+    ...extra,
+  }
+}
+
+function operator(extra: Record<string, Handler> = {}): Record<string, Handler> {
+  return {
+    settings_get: () => DEFAULT_SETTINGS,
+    session_get: () => session('operator'),
+    connection_state: () => ({ online: true, checked_at: '2026-11-25T08:00:00Z' }),
+    sync_status: () => status(),
+    sync_conflicts: () => [],
+    operator_messages: () => [],
+    ...extra,
+  }
+}
+
+/** Sets an input or textarea (looked up in the whole document: dialogs live in <body>). */
+function type(id: string, value: string): void {
+  const el = document.querySelector(`#${id}`) as HTMLInputElement | null
+  const target =
+    el && (el.tagName === 'INPUT' || el.tagName === 'TEXTAREA')
+      ? el
+      : (document.querySelector(`#${id} input, #${id} textarea`) as HTMLInputElement)
+  target.value = value
+  target.dispatchEvent(new Event('input'))
+}
+
+function click(selector: string): void {
+  const el = document.querySelector(selector) as HTMLElement | null
+  if (!el) throw new Error(`nothing matches ${selector}`)
+  el.click()
+}
+
+describe('运营点管理', () => {
+  it('lists the cached sites with a 待同步 tag on pending rows', async () => {
+    mockCommands(
+      operator({
+        operator_sites: () => [site('s1', '北京朝阳店', true), site('s2', '上海徐家汇店')],
+      }),
+    )
+    mounted = await mountApp('/ws/operator/sites')
+    await settle()
+    const w = mounted.wrapper
+    expect(w.find('#page-sites').exists()).toBe(true)
+    const text = w.find('#page-sites').text()
+    expect(text).toContain('北京朝阳店')
+    expect(text).toContain('上海徐家汇店')
+    expect(text).toContain('13800138000')
+    const tags = w.findAll('.site-pending')
+    expect(tags).toHaveLength(1)
+    expect(tags[0]!.text()).toBe('待同步')
+    expect(w.find('#menu-sites').classes()).toContain('is-active')
+  })
+
+  it('shows an empty state when there is no site', async () => {
+    mockCommands(operator({ operator_sites: () => [] }))
+    mounted = await mountApp('/ws/operator/sites')
+    await settle()
+    expect(mounted.wrapper.find('#sites-empty').text()).toContain('还没有运营点')
+  })
+
+  it('search filters the rows', async () => {
+    mockCommands(operator({ operator_sites: () => [site('s1', '北京朝阳店'), site('s2', '上海徐家汇店')] }))
+    mounted = await mountApp('/ws/operator/sites')
+    await settle()
+    type('site-search', '徐家汇')
+    await settle(0)
+    const text = mounted.wrapper.find('#page-sites').text()
+    expect(text).toContain('上海徐家汇店')
+    expect(text).not.toContain('北京朝阳店')
+  })
+
+  it('create: checks the form like the core, then queues trimmed fields', async () => {
+    const list: SiteView[] = [site('s1', '北京朝阳店')]
+    const calls = mockCommands(
+      operator({
+        operator_sites: () => [...list],
+        operator_site_create: (p) => {
+          const args = p.args as SiteView
+          const created = site('s9', args.name, true, { address: args.address, contact_phone: args.contact_phone })
+          list.unshift(created)
+          return created
+        },
+        sync_status: () => status({ pending: list.filter((s) => s.pending).length }),
+      }),
+    )
+    mounted = await mountApp('/ws/operator/sites')
+    await settle()
+    mounted.wrapper.find('#site-new').trigger('click')
+    await settle()
+
+    click('#site-save')
+    await settle()
+    expect(bodyText()).toContain('请输入运营点名称')
+
+    type('site-name', '北京朝阳店')
+    type('site-contact-phone', '12345')
+    type('site-address', 'x'.repeat(201))
+    click('#site-save')
+    await settle()
+    expect(bodyText()).toContain('已有同名的运营点')
+    expect(bodyText()).toContain('手机号或座机号格式不正确')
+    expect(bodyText()).toContain('不能超过 200 个字符')
+    expect(callsOf(calls, 'operator_site_create')).toHaveLength(0)
+
+    type('site-name', '  北京望京店 ')
+    type('site-contact-phone', '010-12345678')
+    type('site-address', '  ')
+    click('#site-save')
+    await settle()
+    expect(callsOf(calls, 'operator_site_create').map((c) => c.payload)).toEqual([
+      {
+        args: {
+          name: '北京望京店',
+          address: null,
+          contact_name: null,
+          contact_phone: '010-12345678',
+          description: null,
+        },
+      },
+    ])
+    expect(mounted.wrapper.find('#page-sites').text()).toContain('北京望京店')
+    expect(mounted.wrapper.findAll('.site-pending')).toHaveLength(1)
+    // The header's queued count follows at once, without waiting for the poll.
+    expect(mounted.wrapper.find('#sync-pending').text()).toBe('待同步 1')
+  })
+
+  it('a name the core refuses as taken shows on the name field', async () => {
+    mockCommands(
+      operator({
+        operator_sites: () => [],
+        operator_site_create: () => {
+          throw { code: 'SITE_NAME_TAKEN', message: '已存在同名运营点', details: {} }
+        },
+      }),
+    )
+    mounted = await mountApp('/ws/operator/sites')
+    await settle()
+    mounted.wrapper.find('#site-new').trigger('click')
+    await settle()
+    type('site-name', '北京朝阳店')
+    click('#site-save')
+    await settle()
+    expect(bodyText()).toContain('已有同名的运营点')
+  })
+
+  it('edit sends the site id and the whole form', async () => {
+    const calls = mockCommands(
+      operator({
+        operator_sites: () => [site('s1', '北京朝阳店')],
+        operator_site_update: (p) => site(p.siteId as string, (p.args as SiteView).name, true),
+      }),
+    )
+    mounted = await mountApp('/ws/operator/sites')
+    await settle()
+    await mounted.wrapper.find('.site-edit').trigger('click')
+    await settle()
+    expect((document.querySelector('#site-name') as HTMLInputElement).value).toBe('北京朝阳店')
+    type('site-name', '北京朝阳大悦城店')
+    click('#site-save')
+    await settle()
+    const [call] = callsOf(calls, 'operator_site_update')
+    expect(call!.payload.siteId).toBe('s1')
+    expect((call!.payload.args as SiteView).name).toBe('北京朝阳大悦城店')
+    expect((call!.payload.args as SiteView).contact_phone).toBe('13800138000')
+  })
+
+  it('delete asks first; cancel keeps the site, confirm queues the delete', async () => {
+    let list = [site('s1', '北京朝阳店'), site('s2', '上海徐家汇店')]
+    const calls = mockCommands(
+      operator({
+        operator_sites: () => [...list],
+        operator_site_delete: (p) => {
+          list = list.filter((s) => s.id !== p.siteId)
+          return null
+        },
+      }),
+    )
+    mounted = await mountApp('/ws/operator/sites')
+    await settle()
+    await mounted.wrapper.findAll('.site-delete')[0]!.trigger('click')
+    await settle()
+    expect(bodyText()).toContain('确定删除运营点「北京朝阳店」吗？')
+    click('.el-message-box__btns .el-button:not(.site-delete-confirm)')
+    await settle(400)
+    expect(callsOf(calls, 'operator_site_delete')).toHaveLength(0)
+
+    await mounted.wrapper.findAll('.site-delete')[0]!.trigger('click')
+    await settle()
+    click('.site-delete-confirm')
+    await settle(400)
+    expect(callsOf(calls, 'operator_site_delete').map((c) => c.payload)).toEqual([{ siteId: 's1' }])
+    expect(mounted.wrapper.find('#page-sites').text()).not.toContain('北京朝阳店')
+  })
+})
+
+describe('消息中心', () => {
+  function msg(id: string, title: string, read: boolean, at: string): MessageView {
+    return { id, kind: 'system', title, body: `${title}的内容`, is_read: read, read_at: read ? at : null, created_at: at, pending: false }
+  }
+
+  it('newest first, unread bold, mark read queues and updates the badge', async () => {
+    const list = [
+      msg('m1', '旧消息', false, '2026-11-20T08:00:00Z'),
+      msg('m2', '新消息', false, '2026-11-24T08:00:00Z'),
+      msg('m3', '已读消息', true, '2026-11-22T08:00:00Z'),
+    ]
+    const calls = mockCommands(
+      operator({
+        operator_messages: () => list.map((m) => ({ ...m })),
+        operator_message_read: (p) => {
+          const m = list.find((x) => x.id === p.messageId)!
+          Object.assign(m, { is_read: true, read_at: '2026-11-25T08:00:00Z', pending: true })
+          return m
+        },
+        sync_status: () => status({ pending: list.filter((m) => m.pending).length }),
+      }),
+    )
+    mounted = await mountApp('/ws/operator/messages')
+    await settle()
+    const w = mounted.wrapper
+    const titles = () => w.findAll('.message__title').map((e) => e.text())
+    expect(titles()).toEqual(['新消息', '已读消息', '旧消息'])
+    expect(w.findAll('.message.is-unread')).toHaveLength(2)
+    expect(w.find('#menu-messages-badge').text()).toBe('2')
+
+    await w.findAll('.message-read')[0]!.trigger('click')
+    await settle()
+    expect(callsOf(calls, 'operator_message_read').map((c) => c.payload)).toEqual([{ messageId: 'm2' }])
+    expect(w.findAll('.message.is-unread')).toHaveLength(1)
+    expect(w.find('.message-pending').exists()).toBe(true)
+    expect(w.find('#menu-messages-badge').text()).toBe('1')
+    expect(w.find('#sync-pending').text()).toBe('待同步 1')
+  })
+
+  it('unread-only filter and 全部已读', async () => {
+    const list = [msg('m1', '甲', false, '2026-11-20T08:00:00Z'), msg('m2', '乙', true, '2026-11-21T08:00:00Z')]
+    const calls = mockCommands(
+      operator({
+        operator_messages: () => list.map((m) => ({ ...m })),
+        operator_message_read: (p) => {
+          const m = list.find((x) => x.id === p.messageId)!
+          m.is_read = true
+          return m
+        },
+      }),
+    )
+    mounted = await mountApp('/ws/operator/messages')
+    await settle()
+    const w = mounted.wrapper
+    await w.find('#messages-unread-only').trigger('click')
+    await settle(0)
+    expect(w.findAll('.message__title').map((e) => e.text())).toEqual(['甲'])
+    await w.find('#messages-read-all').trigger('click')
+    await settle()
+    expect(callsOf(calls, 'operator_message_read')).toHaveLength(1)
+    expect(w.find('#messages-empty').text()).toContain('没有未读消息')
+  })
+})
+
+describe('header sync status', () => {
+  const CONFLICTS: Conflict[] = [
+    {
+      id: 11,
+      command_id: 'c-11',
+      seq: 3,
+      name: 'site.create',
+      args: { site_id: 'x', name: '北京朝阳店' },
+      code: 'SITE_NAME_TAKEN',
+      message: '已存在同名运营点',
+      created_at: '2026-11-25T07:00:00Z',
+      rejected_at: '2026-11-25T07:01:00Z',
+      dismissed_at: null,
+    },
+    {
+      id: 12,
+      command_id: 'c-12',
+      seq: 4,
+      name: 'profile.update',
+      args: { display_name: '星际乐园' },
+      code: 'VALIDATION_FAILED',
+      message: '邮箱格式不正确',
+      created_at: '2026-11-25T07:02:00Z',
+      rejected_at: '2026-11-25T07:03:00Z',
+      dismissed_at: null,
+    },
+  ]
+
+  it('shows the queued count only when there is one, and polls every 3 s', async () => {
+    vi.useFakeTimers({ toFake: ['setInterval', 'clearInterval'] })
+    let pending = 0
+    const calls = mockCommands(operator({ operator_home: () => null, sync_status: () => status({ pending }) }))
+    mounted = await mountApp('/ws/operator/home')
+    await settle(0)
+    const w = mounted.wrapper
+    expect(w.find('#sync-status').exists()).toBe(true)
+    expect(w.find('#conn-badge').text()).toContain('在线')
+    expect(w.find('#sync-pending').exists()).toBe(false)
+    pending = 3
+    vi.advanceTimersByTime(SYNC_POLL_MS)
+    await settle(0)
+    expect(w.find('#sync-pending').text()).toBe('待同步 3')
+    expect(callsOf(calls, 'sync_status').every((c) => c.payload.workspace === 'operator')).toBe(true)
+  })
+
+  it('a page reloads its list when the cache moved (last_synced_at changes)', async () => {
+    vi.useFakeTimers({ toFake: ['setInterval', 'clearInterval'] })
+    let synced = '2026-11-25T08:00:00Z'
+    let sites = [site('s1', '北京朝阳店')]
+    mockCommands(operator({ operator_sites: () => sites, sync_status: () => status({ last_synced_at: synced }) }))
+    mounted = await mountApp('/ws/operator/sites')
+    await settle(0)
+    sites = [...sites, site('s2', '另一台设备新建的店')]
+    synced = '2026-11-25T08:00:05Z'
+    vi.advanceTimersByTime(SYNC_POLL_MS)
+    await settle(0)
+    expect(mounted.wrapper.find('#page-sites').text()).toContain('另一台设备新建的店')
+  })
+
+  it('sync now runs a round for this workspace', async () => {
+    const calls = mockCommands(operator({ operator_home: () => null, sync_now: () => ({}) }))
+    mounted = await mountApp('/ws/operator/home')
+    await settle(0)
+    await mounted.wrapper.find('#sync-now').trigger('click')
+    await settle()
+    expect(callsOf(calls, 'sync_now').map((c) => c.payload)).toEqual([{ workspace: 'operator' }])
+  })
+
+  it('lists conflicts in words with their reason, and dismisses one', async () => {
+    let open = [...CONFLICTS]
+    const calls = mockCommands(
+      operator({
+        operator_home: () => null,
+        sync_status: () => status({ conflicts: open.length }),
+        sync_conflicts: () => open,
+        sync_conflict_dismiss: (p) => {
+          open = open.filter((c) => c.id !== p.id)
+          return null
+        },
+      }),
+    )
+    mounted = await mountApp('/ws/operator/home')
+    await settle(0)
+    const w = mounted.wrapper
+    expect(w.find('#sync-conflicts').text()).toContain('冲突 2')
+    await w.find('#sync-conflicts').trigger('click')
+    await settle()
+    const panel = document.querySelector('#conflicts-panel')!
+    expect(panel.textContent).toContain('新建运营点「北京朝阳店」')
+    expect(panel.textContent).toContain('已存在同名运营点')
+    expect(panel.textContent).toContain('修改账户资料「星际乐园」')
+    expect(panel.querySelectorAll('.conflict-dismiss')).toHaveLength(2)
+
+    ;(panel.querySelectorAll('.conflict-dismiss')[0] as HTMLElement).click()
+    await settle()
+    expect(callsOf(calls, 'sync_conflict_dismiss').map((c) => c.payload)).toEqual([
+      { workspace: 'operator', id: 11 },
+    ])
+    expect(document.querySelector('#conflicts-panel')!.textContent).not.toContain('北京朝阳店')
+    expect(w.find('#sync-conflicts').text()).toContain('冲突 1')
+  })
+
+  it('admin shows the same element: online and 已同步', async () => {
+    mockCommands({
+      settings_get: () => DEFAULT_SETTINGS,
+      session_get: () => session('admin'),
+      connection_state: () => ({ online: true, checked_at: '2026-11-25T08:00:00Z' }),
+      admin_overview: () => null,
+      sync_status: () => status({ last_synced_at: null }),
+      sync_conflicts: () => [],
+    })
+    mounted = await mountApp('/ws/admin/home')
+    await settle(0)
+    const text = mounted.wrapper.find('#sync-status').text()
+    expect(text).toContain('在线')
+    expect(text).toContain('已同步')
+    expect(mounted.wrapper.find('#sync-pending').exists()).toBe(false)
+  })
+})
