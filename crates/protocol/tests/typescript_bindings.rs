@@ -1,72 +1,13 @@
 //! The UI's TypeScript types are generated from the Rust wire types and committed under
-//! `ui/src/api/generated/`. This test regenerates them into a temporary folder and fails when the
-//! committed files differ. Run with `UPDATE_TS_BINDINGS=1` to rewrite them (`make bindings`).
-//!
-//! The folder is shared with mr-core's view types (`crates/core/tests/typescript_bindings.rs`),
-//! so this test checks and writes only the files its exporter generates: a generated file that
-//! differs or is missing fails it; files of the other exporter are left alone.
-
-use std::collections::BTreeMap;
-use std::fs;
-use std::path::{Path, PathBuf};
-
-fn read_dir(dir: &Path) -> BTreeMap<String, String> {
-    let mut out = BTreeMap::new();
-    let Ok(entries) = fs::read_dir(dir) else {
-        return out;
-    };
-    for e in entries.flatten() {
-        let name = e.file_name().to_string_lossy().into_owned();
-        if name.ends_with(".ts") {
-            out.insert(name, fs::read_to_string(e.path()).unwrap());
-        }
-    }
-    out
-}
+//! `ui/src/api/generated/`; this fails when a committed file differs or is missing. The folder
+//! is shared with mr-core's view types, which have a test of the same name.
+//! `UPDATE_TS_BINDINGS=1` (`make bindings`) rewrites them.
 
 #[test]
 fn generated_typescript_is_up_to_date() {
-    let committed: PathBuf = [
-        env!("CARGO_MANIFEST_DIR"),
-        "..",
-        "..",
-        "ui",
-        "src",
-        "api",
-        "generated",
-    ]
-    .iter()
-    .collect();
-    let fresh_dir = tempfile_dir();
-    mr_protocol::export::export_all(&fresh_dir).expect("export TypeScript");
-    let fresh = read_dir(&fresh_dir);
-    assert!(
-        fresh.contains_key("ErrorBody.ts"),
-        "generator wrote nothing: {fresh:?}"
-    );
-
-    if std::env::var_os("UPDATE_TS_BINDINGS").is_some() {
-        fs::create_dir_all(&committed).unwrap();
-        for (name, text) in &fresh {
-            fs::write(committed.join(name), text).unwrap();
-        }
-        return;
+    if let Err(e) =
+        mr_protocol::export::check_ui_bindings("mr-protocol", mr_protocol::export::export_all)
+    {
+        panic!("{e}");
     }
-    let old = read_dir(&committed);
-    let stale: Vec<_> = fresh
-        .iter()
-        .filter(|(n, t)| old.get(*n) != Some(t))
-        .map(|(n, _)| n.clone())
-        .collect();
-    assert!(
-        stale.is_empty(),
-        "ui/src/api/generated is stale ({stale:?}); run `make bindings` and commit the result"
-    );
-}
-
-fn tempfile_dir() -> PathBuf {
-    let dir = std::env::temp_dir().join(format!("mr-ts-{}", std::process::id()));
-    let _ = fs::remove_dir_all(&dir);
-    fs::create_dir_all(&dir).unwrap();
-    dir
 }
