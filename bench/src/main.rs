@@ -94,17 +94,17 @@ async fn run(pool: PgPool) -> anyhow::Result<Vec<Figure>> {
     let token = login["access_token"].as_str().context("login")?.to_string();
     let mut figures = Vec::new();
 
-    // 100,000 rows in the operator's scope (sites and messages), committed in bulk.
+    // 100,000 rows in the operator's scope (10,000 sites, 90,000 messages), committed in bulk.
     sqlx::query(
         "INSERT INTO sites (id, operator_id, name, address)
-         SELECT gen_random_uuid(), $1, '运营点 ' || g, '上海市徐汇区 ' || g || ' 号' FROM generate_series(1, 50000) g",
+         SELECT gen_random_uuid(), $1, '运营点 ' || g, '上海市徐汇区 ' || g || ' 号' FROM generate_series(1, 10000) g",
     )
     .bind(operator)
     .execute(&pool)
     .await?;
     sqlx::query(
         "INSERT INTO messages (id, operator_id, kind, title, body)
-         SELECT gen_random_uuid(), $1, 'system', '系统通知 ' || g, '内容 ' || g FROM generate_series(1, 50000) g",
+         SELECT gen_random_uuid(), $1, 'system', '系统通知 ' || g, '内容 ' || g FROM generate_series(1, 90000) g",
     )
     .bind(operator)
     .execute(&pool)
@@ -138,6 +138,51 @@ async fn run(pool: PgPool) -> anyhow::Result<Vec<Figure>> {
         goal: "part of ≤ 3 s end to end",
         measured: format!("{} rows in {}", rows, ms(bootstrap)),
         met: bootstrap < Duration::from_secs(3) && rows >= 100_001,
+    });
+
+    // The same bootstrap end to end: the desktop core pulls every page into a fresh SQLite
+    // cache (each page and its cursor in one transaction), then reads the sites list from it.
+    let dir = tempfile::tempdir()?;
+    let core = mr_core::Core::new(
+        dir.path().join("data"),
+        dir.path().join("config"),
+        std::sync::Arc::new(mr_core::MemorySecretStore::new()),
+    );
+    core.set_settings(mr_protocol::ipc::AppSettings {
+        server_url: base.clone(),
+        locale: "zh-CN".into(),
+    })
+    .await?;
+    core.login(mr_protocol::ipc::LoginArgs {
+        workspace: mr_domain::Workspace::Operator,
+        username: "bench_op".into(),
+        password: "Bench12345".into(),
+    })
+    .await?;
+    let session = core.session(mr_domain::Workspace::Operator).await?;
+    let t = Instant::now();
+    let report = session.sync_once().await?;
+    let end_to_end = t.elapsed();
+    figures.push(Figure {
+        what: "initial sync of 100,000 rows into a fresh SQLite cache, end to end (desktop core)",
+        goal: "≤ 3 s",
+        measured: format!(
+            "{} changes in {} pages, {}",
+            report.changes,
+            report.pages,
+            ms(end_to_end)
+        ),
+        met: end_to_end <= Duration::from_secs(3) && report.changes >= 100_001,
+    });
+    let ops = core.operator().await?;
+    let t = Instant::now();
+    let sites = ops.sites().await?;
+    let read = t.elapsed();
+    figures.push(Figure {
+        what: "read the 10,000-site list from the cache (mirror + pending overlay; UI render not included)",
+        goal: "a 10,000-row list page rendered ≤ 100 ms",
+        measured: format!("{} rows in {}", sites.len(), ms(read)),
+        met: read <= Duration::from_millis(100) && sites.len() == 10_000,
     });
 
     // Incremental pull with nothing new.

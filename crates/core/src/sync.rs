@@ -30,7 +30,7 @@ use crate::views::{Conflict, SyncReport, SyncStatus};
 /// Commands per push request.
 pub const PUSH_BATCH: i64 = 500;
 /// Changes asked for per pull page (the server may send fewer).
-pub const PULL_LIMIT: u32 = 1000;
+pub const PULL_LIMIT: u32 = 2000;
 /// Re-bootstraps allowed within one round before giving up (a server flapping its epoch).
 const MAX_RESETS: u32 = 2;
 /// The feed serves a transaction only once every older one has finished, so right after a
@@ -312,9 +312,7 @@ async fn apply_page(cache: &Cache, page: &PullResponse, wipe_first: bool) -> Res
     if wipe_first {
         mirror::wipe(&mut tx).await?;
     }
-    for change in &page.changes {
-        mirror::apply(&mut tx, change).await?;
-    }
+    mirror::apply_all(&mut tx, &page.changes).await?;
     set_meta(&mut *tx, meta::SYNC_CURSOR, &page.cursor).await?;
     set_meta(
         &mut *tx,
