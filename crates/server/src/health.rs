@@ -66,11 +66,10 @@ async fn db(State(state): State<AppState>) -> (StatusCode, Json<HealthStatus>) {
 
 async fn redis_health(State(state): State<AppState>) -> (StatusCode, Json<HealthStatus>) {
     let started = Instant::now();
-    let Some(conn) = state.redis.clone() else {
+    let Some(mut conn) = state.redis.clone() else {
         // Redis is optional: without it rate limits stay per process.
         return status(StatusCode::OK, "not_configured", started, None);
     };
-    let mut conn = conn;
     let cmd = redis::cmd("PING");
     let ping = cmd.query_async::<String>(&mut conn);
     match tokio::time::timeout(PROBE_TIMEOUT, ping).await {

@@ -25,11 +25,22 @@ impl TestServer {
     pub async fn spawn_with(pool: PgPool, tweak: impl FnOnce(&mut Config)) -> TestServer {
         let mut config = Config::for_test("postgres://unused");
         tweak(&mut config);
+        let redis = match &config.redis_url {
+            Some(url) => {
+                let client = redis::Client::open(url.as_str()).expect("REDIS_URL");
+                Some(
+                    redis::aio::ConnectionManager::new(client)
+                        .await
+                        .expect("connecting to Redis"),
+                )
+            }
+            None => None,
+        };
         let state = AppState::new(
             pool.clone(),
             config,
             crate::telemetry::metrics_handle(),
-            None,
+            redis,
         );
         let app = crate::app::build_router(state.clone());
         let listener = tokio::net::TcpListener::bind("127.0.0.1:0")

@@ -5,7 +5,6 @@ mod common;
 
 use common::*;
 use reqwest::StatusCode;
-use serde_json::json;
 use sqlx::PgPool;
 
 #[sqlx::test(migrator = "mr_server::MIGRATOR")]
@@ -193,5 +192,19 @@ async fn database_down_is_503_not_500(pool: PgPool) {
     assert_eq!(r.status(), StatusCode::SERVICE_UNAVAILABLE);
     let r = c.login("uat_admin", PW, "admin").await;
     assert_eq!(r.status, StatusCode::SERVICE_UNAVAILABLE, "{r:?}");
-    let _ = json!({});
+}
+
+/// With `REDIS_URL` set, `/health/redis` really pings Redis (running on this machine).
+#[sqlx::test(migrator = "mr_server::MIGRATOR")]
+async fn health_redis_pings_a_configured_redis(pool: PgPool) {
+    let url = std::env::var("TEST_REDIS_URL").unwrap_or_else(|_| "redis://127.0.0.1:6379".into());
+    let server =
+        mr_server::testing::TestServer::spawn_with(pool, |c| c.redis_url = Some(url)).await;
+    let r = reqwest::get(format!("{}/health/redis", server.base_url))
+        .await
+        .unwrap();
+    assert_eq!(r.status(), StatusCode::OK);
+    let v: serde_json::Value = r.json().await.unwrap();
+    assert_eq!(v["status"], "ok", "{v}");
+    assert!(v["latency_ms"].as_u64().unwrap() < 500);
 }
