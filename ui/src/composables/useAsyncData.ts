@@ -1,4 +1,4 @@
-import { onMounted, ref, shallowRef, type Ref, type ShallowRef } from 'vue'
+import { computed, onMounted, ref, shallowRef, type ComputedRef, type Ref, type ShallowRef } from 'vue'
 import { useRouter } from 'vue-router'
 import { ElMessage } from 'element-plus'
 import { SESSION_ENDED_CODES, toErrorBody } from '@/api/commands'
@@ -6,6 +6,7 @@ import type { ErrorBody } from '@/api/generated/ErrorBody'
 import type { Workspace } from '@/api/generated/Workspace'
 import { i18n } from '@/i18n'
 import { loginRoute } from '@/router/names'
+import { formatDateTime } from '@/utils/datetime'
 import { useSessionStore } from '@/stores/session'
 
 export interface AsyncData<T> {
@@ -13,6 +14,8 @@ export interface AsyncData<T> {
   loading: Ref<boolean>
   error: ShallowRef<ErrorBody | null>
   loadedAt: Ref<Date | null>
+  /** When the data was last loaded, for the page header (empty before the first load). */
+  updatedText: ComputedRef<string>
   reload: () => Promise<void>
 }
 
@@ -47,6 +50,10 @@ export function useAsyncData<T>(fetcher: () => Promise<T>, workspace?: Workspace
     }
   }
 
+  const updatedText = computed(() =>
+    loadedAt.value ? formatDateTime(loadedAt.value.toISOString(), true) : '',
+  )
+
   onMounted(reload)
-  return { data, loading, error, loadedAt, reload }
+  return { data, loading, error, loadedAt, updatedText, reload }
 }
