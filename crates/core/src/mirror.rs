@@ -15,7 +15,7 @@ use uuid::Uuid;
 use crate::error::CoreError;
 
 /// The mirror's tables; all of them are wiped together on a re-bootstrap.
-pub const TABLES: [&str; 3] = ["operator_profile", "sites", "messages"];
+pub const TABLES: [&str; 4] = ["operator_profile", "sites", "messages", "mirror_rows"];
 
 /// Times are stored as fixed-width RFC 3339 UTC text, so they sort as text.
 pub(crate) fn time_text(t: &DateTime<Utc>) -> String {
@@ -36,30 +36,161 @@ pub(crate) fn parse_uuid(s: &str) -> Result<Uuid, CoreError> {
     Uuid::parse_str(s).map_err(|e| CoreError::Cache(format!("bad id {s:?}: {e}")))
 }
 
-fn table(entity: Entity) -> &'static str {
+/// The typed table of an entity, or `None` for the ones kept as JSON in `mirror_rows`.
+fn typed_table(entity: Entity) -> Option<&'static str> {
     match entity {
-        Entity::Operator => "operator_profile",
-        Entity::Site => "sites",
-        Entity::Message => "messages",
+        Entity::Operator => Some("operator_profile"),
+        Entity::Site => Some("sites"),
+        Entity::Message => Some("messages"),
+        _ => None,
     }
 }
 
 /// Applies one change of a pull page (upsert = the row's whole current state; delete = gone).
 pub async fn apply(conn: &mut SqliteConnection, change: &Change) -> Result<(), CoreError> {
     match change {
-        Change::Delete { entity, id } => {
-            sqlx::query(&format!("DELETE FROM {} WHERE id = ?", table(*entity)))
-                .bind(id.to_string())
-                .execute(&mut *conn)
-                .await?;
-        }
+        Change::Delete { entity, id } => match typed_table(*entity) {
+            Some(table) => {
+                sqlx::query(&format!("DELETE FROM {table} WHERE id = ?"))
+                    .bind(id.to_string())
+                    .execute(&mut *conn)
+                    .await?;
+            }
+            None => {
+                sqlx::query("DELETE FROM mirror_rows WHERE entity = ? AND id = ?")
+                    .bind(entity.as_str())
+                    .bind(id.to_string())
+                    .execute(&mut *conn)
+                    .await?;
+            }
+        },
         Change::Upsert { row } => match row {
             SyncRow::Operator(p) => upsert_operator(conn, p).await?,
             SyncRow::Site(s) => upsert_site(conn, s).await?,
             SyncRow::Message(m) => upsert_message(conn, m).await?,
+            other => upsert_json(conn, &[other]).await?,
         },
     }
     Ok(())
+}
+
+/// The columns of `mirror_rows` that pages filter and sort by: tenant, main time, status.
+fn json_keys(row: &SyncRow) -> (Option<Uuid>, Option<String>, Option<String>) {
+    let t = |d: &DateTime<Utc>| Some(time_text(d));
+    match row {
+        SyncRow::OperatorAccount(r) => (Some(r.id), t(&r.created_at), Some(r.status.clone())),
+        SyncRow::Application(r) => (
+            None,
+            t(&r.created_at),
+            Some(if r.is_active { "active" } else { "inactive" }.to_string()),
+        ),
+        SyncRow::AuthorizationRequest(r) => (
+            Some(r.operator_id),
+            t(&r.created_at),
+            Some(r.status.clone()),
+        ),
+        SyncRow::Authorization(r) => (
+            Some(r.operator_id),
+            t(&r.granted_at),
+            Some(r.status.clone()),
+        ),
+        SyncRow::Announcement(r) => (None, t(&r.published_at), Some(r.audience.clone())),
+        SyncRow::LedgerEntry(r) => (
+            Some(r.operator_id),
+            t(&r.created_at),
+            Some(r.entry_type.clone()),
+        ),
+        SyncRow::PaymentOrder(r) => (
+            Some(r.operator_id),
+            t(&r.created_at),
+            Some(r.status.clone()),
+        ),
+        SyncRow::Refund(r) => (
+            Some(r.operator_id),
+            t(&r.created_at),
+            Some(r.status.clone()),
+        ),
+        SyncRow::Invoice(r) => (
+            Some(r.operator_id),
+            t(&r.created_at),
+            Some(r.status.clone()),
+        ),
+        SyncRow::AuditEntry(r) => (None, t(&r.occurred_at), Some(r.action.clone())),
+        SyncRow::StatDaily(r) => (Some(r.operator_id), Some(r.day.to_string()), None),
+        SyncRow::Operator(_) | SyncRow::Site(_) | SyncRow::Message(_) => (None, None, None),
+    }
+}
+
+/// Writes rows kept as JSON, a hundred per statement.
+async fn upsert_json(conn: &mut SqliteConnection, rows: &[&SyncRow]) -> Result<(), CoreError> {
+    let mut encoded = Vec::with_capacity(rows.len());
+    for row in rows {
+        let json = row
+            .row_json()
+            .map_err(|e| CoreError::Cache(e.to_string()))?;
+        encoded.push((row.entity(), row.id(), json_keys(row), json));
+    }
+    for chunk in encoded.chunks(BATCH_ROWS) {
+        let mut q = QueryBuilder::<Sqlite>::new(
+            "INSERT OR REPLACE INTO mirror_rows (entity, id, operator_id, at, status, json) ",
+        );
+        q.push_values(chunk, |mut b, (entity, id, (tenant, at, status), json)| {
+            b.push_bind(entity.as_str())
+                .push_bind(id.to_string())
+                .push_bind(tenant.map(|t| t.to_string()))
+                .push_bind(at.clone())
+                .push_bind(status.clone())
+                .push_bind(json.clone());
+        });
+        q.build().execute(&mut *conn).await?;
+    }
+    Ok(())
+}
+
+/// Rows of an entity kept as JSON, newest first (by their main time).
+pub async fn json_rows(
+    conn: &mut SqliteConnection,
+    entity: Entity,
+) -> Result<Vec<SyncRow>, CoreError> {
+    let texts: Vec<String> =
+        sqlx::query_scalar("SELECT json FROM mirror_rows WHERE entity = ? ORDER BY at DESC, id")
+            .bind(entity.as_str())
+            .fetch_all(&mut *conn)
+            .await?;
+    texts
+        .iter()
+        .map(|t| {
+            SyncRow::from_json_str(entity, t)
+                .map_err(|e| CoreError::Cache(format!("{entity:?}: {e}")))
+        })
+        .collect()
+}
+
+/// How many rows of each entity the mirror holds (diagnostics view).
+pub async fn counts(conn: &mut SqliteConnection) -> Result<Vec<(Entity, i64)>, CoreError> {
+    let mut out = Vec::new();
+    for (entity, table) in [
+        (Entity::Operator, "operator_profile"),
+        (Entity::Site, "sites"),
+        (Entity::Message, "messages"),
+    ] {
+        let n: i64 = sqlx::query_scalar(&format!("SELECT count(*) FROM {table}"))
+            .fetch_one(&mut *conn)
+            .await?;
+        if n > 0 {
+            out.push((entity, n));
+        }
+    }
+    let rest: Vec<(String, i64)> =
+        sqlx::query_as("SELECT entity, count(*) FROM mirror_rows GROUP BY entity ORDER BY entity")
+            .fetch_all(&mut *conn)
+            .await?;
+    for (name, n) in rest {
+        if let Some(e) = Entity::parse(&name) {
+            out.push((e, n));
+        }
+    }
+    Ok(out)
 }
 
 async fn upsert_operator(
@@ -97,6 +228,7 @@ const BATCH_ROWS: usize = 100;
 pub async fn apply_all(conn: &mut SqliteConnection, changes: &[Change]) -> Result<(), CoreError> {
     let mut sites = Vec::new();
     let mut messages = Vec::new();
+    let mut json = Vec::new();
     for change in changes {
         match change {
             Change::Upsert {
@@ -105,9 +237,11 @@ pub async fn apply_all(conn: &mut SqliteConnection, changes: &[Change]) -> Resul
             Change::Upsert {
                 row: SyncRow::Message(m),
             } => messages.push(m),
+            Change::Upsert { row } if typed_table(row.entity()).is_none() => json.push(row),
             other => apply(conn, other).await?,
         }
     }
+    upsert_json(conn, &json).await?;
     for chunk in sites.chunks(BATCH_ROWS) {
         let mut q = QueryBuilder::<Sqlite>::new(
             "INSERT OR REPLACE INTO sites (id, operator_id, name, address, contact_name, \

@@ -207,12 +207,9 @@ impl ActiveSession {
         &self.sync
     }
 
-    /// Starts the background sync loop ([`crate::sync_loop`]) unless it runs already, or the
-    /// role has nothing to sync yet.
+    /// Starts the background sync loop ([`crate::sync_loop`]) unless it runs already.
     pub fn start_background_sync(self: &Arc<Self>) {
-        if crate::sync::has_sync_scope(self.user.role) {
-            self.sync.start(self);
-        }
+        self.sync.start(self);
     }
 
     /// Stops the background sync loop (on logout, before the cache closes).

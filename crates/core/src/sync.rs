@@ -5,9 +5,11 @@
 //!    applies each exactly once (a resend gets the stored result back). Accepted entries stay,
 //!    with the feed position of their effect, until the pull brings that effect into the mirror;
 //!    rejected entries move to the conflicts panel at once, so their optimistic effect vanishes.
-//! 2. **Pull** pages until the server says `up_to_date`. Each page, its cursor and the removal
-//!    of the accepted entries it covers are one SQLite transaction: the mirror, the cursor and
-//!    the overlay never disagree, whatever moment the app is killed at.
+//! 2. **Pull** pages until the server says `up_to_date`. Each page (or several consecutive
+//!    pages that arrived while the previous ones were written), its cursor and the removal of
+//!    the accepted entries it covers are one SQLite transaction: the mirror, the cursor and the
+//!    overlay never disagree, whatever moment the app is killed at. The next page is fetched
+//!    while the current ones are written.
 //!
 //! A pull under another scope epoch than the stored one (what the user may see changed), or a
 //! `CURSOR_INVALID` answer, wipes the mirror and its cursor (never the outbox or conflicts) and
@@ -15,8 +17,10 @@
 //! except `last_error`; the caller retries with backoff ([`crate::sync_loop`]).
 
 use chrono::Utc;
-use mr_domain::{ErrorCode, Role};
-use mr_protocol::sync::{Command, PullResponse, PushRequest, SYNC_PROTOCOL_VERSION};
+use mr_domain::ErrorCode;
+use mr_protocol::sync::{
+    Command, Entity, PullResponse, PushRequest, SyncRow, SYNC_PROTOCOL_VERSION,
+};
 use mr_protocol::ErrorBody;
 
 use crate::cache::{meta, set_meta, Cache};
@@ -25,7 +29,7 @@ use crate::error::CoreError;
 use crate::mirror::{self, parse_time, time_text};
 use crate::outbox::{self, write_tx, Entry};
 use crate::session::ActiveSession;
-use crate::views::{Conflict, SyncReport, SyncStatus};
+use crate::views::{Conflict, SyncProgress, SyncReport, SyncStatus};
 
 /// Commands per push request.
 pub const PUSH_BATCH: i64 = 500;
@@ -37,13 +41,6 @@ const MAX_RESETS: u32 = 2;
 /// push the pull may not include the accepted effects yet. A round pulls again after these
 /// pauses (1.55 s in all) so that "sync now" returns with its own writes in the mirror.
 const SETTLE_PAUSES_MS: [u64; 5] = [50, 100, 200, 400, 800];
-
-/// Whether the server replicates anything to this role yet. Only the operator scope exists
-/// today; staff scopes (admin, finance) come with their issues. Until then a staff session's
-/// round does nothing, instead of failing with `FORBIDDEN` every time.
-pub fn has_sync_scope(role: Role) -> bool {
-    role == Role::Operator
-}
 
 impl ActiveSession {
     /// One sync round: push the outbox, pull until up to date. Rounds of one session never
@@ -67,10 +64,6 @@ impl ActiveSession {
     async fn round(&self, pushing: bool, pulling: bool) -> Result<SyncReport, CoreError> {
         let _round = self.sync_runtime().run_lock.lock().await;
         let mut report = SyncReport::default();
-        if !has_sync_scope(self.user().role) {
-            report.up_to_date = true;
-            return Ok(report);
-        }
         let result = async {
             if pushing {
                 push(self, &mut report).await?;
@@ -132,8 +125,12 @@ impl ActiveSession {
             online: self.connection_state().online,
             pending: outbox::count(cache.pool()).await?,
             last_synced_at,
+            update_required: last_error
+                .as_ref()
+                .is_some_and(|e| e.code == ErrorCode::ProtocolUnsupported),
             last_error,
             conflicts: conflicts::open_count(cache.pool()).await?,
+            progress: self.sync_runtime().progress(),
         })
     }
 
@@ -158,6 +155,17 @@ impl ActiveSession {
     /// The outbox as it is (diagnostics view): pending and accepted-not-yet-pulled entries.
     pub async fn outbox(&self) -> Result<Vec<Entry>, CoreError> {
         outbox::entries(&mut *self.cache().pool().acquire().await?).await
+    }
+
+    /// Rows per entity in the mirror (diagnostics view).
+    pub async fn mirror_counts(&self) -> Result<Vec<(Entity, i64)>, CoreError> {
+        mirror::counts(&mut *self.cache().pool().acquire().await?).await
+    }
+
+    /// The mirror's rows of an entity kept as JSON (staff scopes, authorizations, ledger …),
+    /// newest first.
+    pub async fn mirror_rows(&self, entity: Entity) -> Result<Vec<SyncRow>, CoreError> {
+        mirror::json_rows(&mut *self.cache().pool().acquire().await?, entity).await
     }
 
     /// The mirror's position in the change feed (diagnostics view).
@@ -239,89 +247,176 @@ async fn push(session: &ActiveSession, report: &mut SyncReport) -> Result<(), Co
     }
 }
 
-/// Pulls pages until the server has nothing more to send.
+/// Pulls pages until the server has nothing more to send; rebuilds the mirror from scratch when
+/// the server says its scope changed or refuses the cursor.
 async fn pull(session: &ActiveSession, report: &mut SyncReport) -> Result<(), CoreError> {
+    let mut resets = 0;
+    let result = loop {
+        match pull_pages(session, report).await {
+            Ok(PullEnd::Done) => break Ok(()),
+            Ok(PullEnd::Reset(epoch)) => {
+                if resets >= MAX_RESETS {
+                    break Err(CoreError::Protocol(
+                        "the server keeps changing the scope or refusing the cursor".into(),
+                    ));
+                }
+                reset_mirror(session.cache(), epoch).await?;
+                resets += 1;
+                report.rebootstrapped = true;
+            }
+            Err(e) => break Err(e),
+        }
+    };
+    session.sync_runtime().set_progress(None);
+    result
+}
+
+enum PullEnd {
+    Done,
+    /// Start over from an empty mirror (under this epoch, when the server named one).
+    Reset(Option<i64>),
+}
+
+/// Pages waiting to be applied, at most. Bounds the memory a fast server can fill.
+const PIPELINE_PAGES: usize = 8;
+/// Changes applied in one SQLite transaction, at most, when several pages are waiting.
+const APPLY_BATCH_CHANGES: usize = 20_000;
+
+/// Fetches pages and applies them at the same time: the next request (server work, transfer,
+/// JSON decoding) runs while SQLite writes the pages already here. Pages that arrived meanwhile
+/// are applied together, in order, in one transaction with the last one's cursor: the mirror
+/// and its cursor still never disagree, and fewer, larger transactions spare an initial sync
+/// most of its index writes (each commit rewrites every index page it touched).
+async fn pull_pages(
+    session: &ActiveSession,
+    report: &mut SyncReport,
+) -> Result<PullEnd, CoreError> {
     let cache = session.cache();
-    let mut cursor = cache.meta(meta::SYNC_CURSOR).await?;
-    let mut epoch: Option<i64> = cache
+    let cursor = cache.meta(meta::SYNC_CURSOR).await?;
+    let epoch: Option<i64> = cache
         .meta(meta::SYNC_SCOPE_EPOCH)
         .await?
         .and_then(|s| s.parse().ok());
-    let mut resets = 0;
-    loop {
-        let from = cursor.clone();
-        let fetched = session
-            .authed(|api, token| {
-                let from = from.clone();
-                async move { api.sync_pull(&token, from.as_deref(), PULL_LIMIT).await }
-            })
-            .await;
-        let page = match fetched {
-            Ok(page) => page,
-            Err(CoreError::Server(body))
-                if body.code == ErrorCode::CursorInvalid
-                    && from.is_some()
-                    && resets < MAX_RESETS =>
-            {
-                tracing::warn!("the server refused the sync cursor; rebuilding the mirror");
-                reset_mirror(cache, None).await?;
-                (cursor, resets, report.rebootstrapped) = (None, resets + 1, true);
-                continue;
+    let (tx, mut rx) = tokio::sync::mpsc::channel::<PullResponse>(PIPELINE_PAGES);
+    let bootstrap = cursor.is_none();
+
+    let fetch = async move {
+        let mut from = cursor;
+        loop {
+            let asked = from.clone();
+            let fetched = session
+                .authed(|api, token| {
+                    let asked = asked.clone();
+                    async move { api.sync_pull(&token, asked.as_deref(), PULL_LIMIT).await }
+                })
+                .await;
+            let page = match fetched {
+                Ok(page) => page,
+                Err(CoreError::Server(body))
+                    if body.code == ErrorCode::CursorInvalid && from.is_some() =>
+                {
+                    tracing::warn!("the server refused the sync cursor; rebuilding the mirror");
+                    return Ok(PullEnd::Reset(None));
+                }
+                Err(e) => return Err(e),
+            };
+            if from.is_some() && epoch.is_some_and(|e| e != page.scope_epoch) {
+                // This page continues a feed the mirror no longer belongs to: start over.
+                tracing::info!(old = ?epoch, new = page.scope_epoch, "scope changed; rebuilding the mirror");
+                return Ok(PullEnd::Reset(Some(page.scope_epoch)));
             }
-            Err(e) => return Err(e),
-        };
-        let new_scope = epoch.is_some_and(|e| e != page.scope_epoch);
-        if new_scope && from.is_some() {
-            // This page continues a feed the mirror no longer belongs to: start over.
-            if resets >= MAX_RESETS {
-                return Err(CoreError::Protocol("the scope epoch keeps changing".into()));
+            let (more, next) = (page.has_more, page.cursor.clone());
+            if tx.send(page).await.is_err() {
+                // The applier stopped on an error; it reports it.
+                return Ok(PullEnd::Done);
             }
-            tracing::info!(
-                old = ?epoch,
-                new = page.scope_epoch,
-                "scope changed; rebuilding the mirror"
-            );
-            reset_mirror(cache, Some(page.scope_epoch)).await?;
-            (cursor, epoch, resets, report.rebootstrapped) =
-                (None, Some(page.scope_epoch), resets + 1, true);
-            continue;
+            if !more {
+                return Ok(PullEnd::Done);
+            }
+            if from.as_deref() == Some(next.as_str()) {
+                return Err(CoreError::Protocol(
+                    "the server says there is more but did not move the cursor".into(),
+                ));
+            }
+            from = Some(next);
         }
-        // A bootstrap page under a new epoch also clears whatever an older scope left.
-        apply_page(cache, &page, new_scope).await?;
-        report.rebootstrapped |= new_scope;
-        report.pages += 1;
-        report.changes += i64::try_from(page.changes.len()).unwrap_or(i64::MAX);
-        report.up_to_date = page.up_to_date;
-        epoch = Some(page.scope_epoch);
-        let stalled = from.as_deref() == Some(page.cursor.as_str());
-        cursor = Some(page.cursor);
-        if !page.has_more {
-            return Ok(());
+    };
+
+    let apply = async {
+        let mut applied: i64 = 0;
+        let mut total: Option<i64> = None;
+        let mut first = true;
+        while let Some(page) = rx.recv().await {
+            let mut batch = vec![page];
+            let mut size = batch[0].changes.len();
+            while size < APPLY_BATCH_CHANGES {
+                match rx.try_recv() {
+                    Ok(p) => {
+                        size += p.changes.len();
+                        batch.push(p);
+                    }
+                    Err(_) => break,
+                }
+            }
+            // A bootstrap under a new epoch also clears whatever an older scope left.
+            let wipe = first && bootstrap && epoch.is_some_and(|e| e != batch[0].scope_epoch);
+            if first {
+                total = batch[0].estimated_total;
+            }
+            first = false;
+            apply_pages(cache, &batch, wipe).await?;
+            report.rebootstrapped |= wipe;
+            report.pages += i64::try_from(batch.len()).unwrap_or(i64::MAX);
+            let n = i64::try_from(size).unwrap_or(i64::MAX);
+            report.changes += n;
+            applied += n;
+            if let Some(last) = batch.last() {
+                report.up_to_date = last.up_to_date;
+                let more = last.has_more;
+                session
+                    .sync_runtime()
+                    .set_progress(more.then_some(SyncProgress {
+                        applied,
+                        total: total.map(|t| t.max(applied)),
+                    }));
+            }
         }
-        if stalled {
-            return Err(CoreError::Protocol(
-                "the server says there is more but did not move the cursor".into(),
-            ));
-        }
-    }
+        Ok::<(), CoreError>(())
+    };
+
+    // Both halves run concurrently in this task; the applier ends when the fetcher drops its
+    // sender. An apply error wins over whatever the fetcher was doing.
+    let (fetched, applied) = tokio::join!(fetch, apply);
+    applied?;
+    fetched
 }
 
-/// One page, its cursor and epoch, and the outbox entries it covers: all or nothing.
-async fn apply_page(cache: &Cache, page: &PullResponse, wipe_first: bool) -> Result<(), CoreError> {
+/// Pages (in order), the last one's cursor and epoch, and the outbox entries they cover: all
+/// or nothing.
+async fn apply_pages(
+    cache: &Cache,
+    pages: &[PullResponse],
+    wipe_first: bool,
+) -> Result<(), CoreError> {
+    let Some(last) = pages.last() else {
+        return Ok(());
+    };
     let mut tx = write_tx(cache.pool()).await?;
     if wipe_first {
         mirror::wipe(&mut tx).await?;
     }
-    mirror::apply_all(&mut tx, &page.changes).await?;
-    set_meta(&mut *tx, meta::SYNC_CURSOR, &page.cursor).await?;
+    for page in pages {
+        mirror::apply_all(&mut tx, &page.changes).await?;
+    }
+    set_meta(&mut *tx, meta::SYNC_CURSOR, &last.cursor).await?;
     set_meta(
         &mut *tx,
         meta::SYNC_SCOPE_EPOCH,
-        &page.scope_epoch.to_string(),
+        &last.scope_epoch.to_string(),
     )
     .await?;
-    outbox::drop_reached(&mut tx, &page.cursor, page.up_to_date).await?;
-    if page.up_to_date {
+    outbox::drop_reached(&mut tx, &last.cursor, last.up_to_date).await?;
+    if last.up_to_date {
         let now = time_text(&Utc::now());
         set_meta(&mut *tx, meta::SYNC_LAST_SYNCED_AT, &now).await?;
         set_meta(&mut *tx, meta::LAST_SYNCED_AT, &now).await?;

@@ -85,6 +85,8 @@ pub(crate) struct SyncRuntime {
     live: Arc<AtomicBool>,
     /// The loop and the live-update listener that wakes it.
     tasks: Mutex<Vec<JoinHandle<()>>>,
+    /// How far the running pull is, while one of several pages runs.
+    progress: Mutex<Option<crate::views::SyncProgress>>,
 }
 
 impl SyncRuntime {
@@ -123,6 +125,16 @@ impl SyncRuntime {
             }
         }
         self.live.store(false, Ordering::SeqCst);
+    }
+
+    pub(crate) fn set_progress(&self, p: Option<crate::views::SyncProgress>) {
+        if let Ok(mut slot) = self.progress.lock() {
+            *slot = p;
+        }
+    }
+
+    pub(crate) fn progress(&self) -> Option<crate::views::SyncProgress> {
+        self.progress.lock().ok().and_then(|p| *p)
     }
 
     pub(crate) fn live_connected(&self) -> bool {

@@ -110,6 +110,22 @@ pub struct SyncStatus {
     /// Rejected commands not dismissed yet.
     #[ts(type = "number")]
     pub conflicts: i64,
+    /// The server speaks another sync protocol (426 `PROTOCOL_UNSUPPORTED`): this app must be
+    /// updated before it can sync again. Queued commands are kept for the updated app.
+    pub update_required: bool,
+    /// While a pull of several pages runs (the initial sync above all): how far it is.
+    pub progress: Option<SyncProgress>,
+}
+
+/// How far a running pull is.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, TS)]
+pub struct SyncProgress {
+    /// Changes written to the cache so far.
+    #[ts(type = "number")]
+    pub applied: i64,
+    /// About how many the whole pull holds (known for an initial sync).
+    #[ts(type = "number | null")]
+    pub total: Option<i64>,
 }
 
 /// A command the server refused for good: the original intent and the reason.
@@ -171,6 +187,7 @@ pub fn export_all(dir: &std::path::Path) -> Result<(), ts_rs::ExportError> {
         MessageView,
         ProfileView,
         SyncStatus,
+        SyncProgress,
         Conflict,
         SyncReport
     );

@@ -19,7 +19,9 @@ use mr_core::{Core, CoreError, MemorySecretStore, OperatorOps, SecretStore, Site
 use mr_domain::{ErrorCode, Workspace};
 use mr_protocol::auth::RegisterOperatorRequest;
 use mr_protocol::ipc::{AppSettings, LoginArgs, LogoutArgs};
-use mr_protocol::sync::{Command, ProfileFields, PushRequest, PushResponse, SYNC_PROTOCOL_VERSION};
+use mr_protocol::sync::{
+    Command, Entity, ProfileFields, PushRequest, PushResponse, SyncRow, SYNC_PROTOCOL_VERSION,
+};
 use mr_server::testing::TestServer;
 use sqlx::PgPool;
 use tempfile::TempDir;
@@ -385,12 +387,120 @@ async fn bootstrap_pulls_the_operators_rows_and_nothing_else(pool: PgPool) {
     })
     .await;
 
-    // Staff workspaces have no sync scope yet: their rounds are quiet no-ops.
+    // The admin workspace syncs its own scope: operators as staff see them, never sites.
     login(&core, Workspace::Admin, "uat_admin", UAT_PASSWORD).await;
     let admin = core.admin().await.unwrap();
     assert!(admin.sync_now().await.unwrap().up_to_date);
     let status = admin.sync_status().await.unwrap();
     assert_eq!((status.pending, status.last_error), (0, None));
+    let counts = admin.session().mirror_counts().await.unwrap();
+    assert!(
+        counts
+            .iter()
+            .any(|(e, n)| *e == Entity::OperatorAccount && *n >= 1),
+        "{counts:?}"
+    );
+    assert!(counts
+        .iter()
+        .all(|(e, _)| !matches!(e, Entity::Site | Entity::Message | Entity::Operator)));
+}
+
+async fn grant(pool: &PgPool, operator: Uuid, code: &str) -> (Uuid, Uuid) {
+    let app: Uuid = sqlx::query_scalar(
+        "INSERT INTO applications (code, name, unit_price, min_players, max_players)
+         VALUES ($1, '星际迷航', 12.50, 1, 4) RETURNING id",
+    )
+    .bind(code)
+    .fetch_one(pool)
+    .await
+    .unwrap();
+    let auth: Uuid = sqlx::query_scalar(
+        "INSERT INTO authorizations (operator_id, application_id) VALUES ($1, $2) RETURNING id",
+    )
+    .bind(operator)
+    .bind(app)
+    .fetch_one(pool)
+    .await
+    .unwrap();
+    (app, auth)
+}
+
+async fn held(session: &mr_core::ActiveSession, entity: Entity) -> Vec<SyncRow> {
+    session.mirror_rows(entity).await.unwrap()
+}
+
+// Issue "Sync engine", item 2: what a user may see changes → rows leave the cache. An
+// operator's revoked authorization goes (tombstone); a staff member's role change rebuilds the
+// whole mirror under the new scope (epoch), keeping nothing of the old one.
+#[sqlx::test(migrator = "mr_server::MIGRATOR")]
+async fn a_revocation_or_a_role_change_takes_rows_out_of_the_cache(pool: PgPool) {
+    uat(&pool).await;
+    let server = TestServer::spawn(pool.clone()).await;
+    let m = Machine::new();
+    let core = m.start(&server.base_url).await;
+    let (ops, me) = operator_signed_in(&core).await;
+    let (app, auth) = grant(&pool, me, "space_trek").await;
+    sync_until(&ops, "authorization arrives", || async {
+        held(ops.session(), Entity::Authorization).await.len() == 1
+    })
+    .await;
+    match &held(ops.session(), Entity::Application).await[..] {
+        [SyncRow::Application(a)] => {
+            assert_eq!((a.id, a.unit_price.to_string().as_str()), (app, "12.50"))
+        }
+        other => panic!("{other:?}"),
+    }
+    sqlx::query(
+        "UPDATE authorizations SET status = 'revoked', revoked_at = now(), revoke_reason = '到期'
+         WHERE id = $1",
+    )
+    .bind(auth)
+    .execute(&pool)
+    .await
+    .unwrap();
+    sync_until(&ops, "revocation leaves the cache", || async {
+        held(ops.session(), Entity::Authorization).await.is_empty()
+    })
+    .await;
+
+    // An analyst sees aggregates only; promoted to admin, the cache is rebuilt as an admin's.
+    let hash = mr_server::auth::password::hash("Staff123456").unwrap();
+    sqlx::query(
+        "INSERT INTO staff_users (username, password_hash, display_name, role)
+         VALUES ('core_analyst', $1, '分析员', 'analyst')",
+    )
+    .bind(hash)
+    .execute(&pool)
+    .await
+    .unwrap();
+    login(&core, Workspace::Admin, "core_analyst", "Staff123456").await;
+    let admin = core.admin().await.unwrap();
+    let report = admin.sync_now().await.unwrap();
+    assert!(report.up_to_date);
+    let entities =
+        |counts: Vec<(Entity, i64)>| counts.into_iter().map(|(e, _)| e).collect::<Vec<_>>();
+    assert_eq!(
+        entities(admin.session().mirror_counts().await.unwrap()),
+        vec![Entity::Application]
+    );
+    sqlx::query("UPDATE staff_users SET role = 'admin' WHERE username = 'core_analyst'")
+        .execute(&pool)
+        .await
+        .unwrap();
+    let report = admin.sync_now().await.unwrap();
+    assert!(report.rebootstrapped, "{report:?}");
+    let now = entities(admin.session().mirror_counts().await.unwrap());
+    assert!(
+        now.contains(&Entity::OperatorAccount) && now.contains(&Entity::Authorization),
+        "{now:?}"
+    );
+    match held(admin.session(), Entity::Authorization).await.first() {
+        Some(SyncRow::Authorization(a)) => {
+            assert_eq!((a.id, a.status.as_str()), (auth, "revoked"));
+            assert_eq!(a.revoke_reason.as_deref(), Some("到期"));
+        }
+        other => panic!("{other:?}"),
+    }
 }
 
 // R-D3, R-S2: with the server gone, changes are queued and shown as pending; when it is back,
@@ -989,4 +1099,72 @@ async fn changes_from_elsewhere_reach_an_online_device_by_themselves(pool: PgPoo
         "well before B's 30 s tick"
     );
     assert!(!a.session().live_updates_connected(), "A runs no loop");
+}
+
+/// A server of a newer release: answers every request with 426 `PROTOCOL_UNSUPPORTED`.
+async fn newer_server() -> (SocketAddr, JoinHandle<()>) {
+    use tokio::io::{AsyncReadExt, AsyncWriteExt};
+    let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let addr = listener.local_addr().unwrap();
+    let task = tokio::spawn(async move {
+        while let Ok((mut s, _)) = listener.accept().await {
+            tokio::spawn(async move {
+                let mut buf = vec![0u8; 16 * 1024];
+                let mut seen = Vec::new();
+                while !seen.windows(4).any(|w| w == b"\r\n\r\n") {
+                    match s.read(&mut buf).await {
+                        Ok(0) | Err(_) => return,
+                        Ok(n) => seen.extend_from_slice(&buf[..n]),
+                    }
+                }
+                let body = r#"{"code":"PROTOCOL_UNSUPPORTED","message":"客户端版本过旧，请更新应用","details":{"supported":2,"requested":1}}"#;
+                let resp = format!(
+                    "HTTP/1.1 426 Upgrade Required\r\ncontent-type: application/json\r\ncontent-length: {}\r\nconnection: close\r\n\r\n{body}",
+                    body.len()
+                );
+                let _ = s.write_all(resp.as_bytes()).await;
+            });
+        }
+    });
+    (addr, task)
+}
+
+// Item 1: a server that no longer speaks this app's protocol → "please update"; what is
+// queued stays queued for the updated app.
+#[sqlx::test(migrator = "mr_server::MIGRATOR")]
+async fn an_unsupported_protocol_asks_for_an_update_and_keeps_the_queue(pool: PgPool) {
+    uat(&pool).await;
+    let server = TestServer::spawn(pool.clone()).await;
+    let relay = Relay::start(server.addr).await;
+    let m = Machine::new();
+    let core = m.start(&relay.url()).await;
+    let (ops, _) = operator_signed_in(&core).await;
+    ops.sync_now().await.unwrap();
+    assert!(!ops.sync_status().await.unwrap().update_required);
+
+    let (newer, _task) = newer_server().await;
+    relay.cut();
+    relay.restore(newer);
+    let queued = ops.create_site(site("待更新店")).await.unwrap();
+    let err = ops.sync_now().await.unwrap_err();
+    assert!(
+        matches!(&err, CoreError::Server(b) if b.code == ErrorCode::ProtocolUnsupported),
+        "{err:?}"
+    );
+    let status = ops.sync_status().await.unwrap();
+    assert!(status.update_required, "{status:?}");
+    assert_eq!(status.pending, 1);
+    assert!(ops
+        .sites()
+        .await
+        .unwrap()
+        .iter()
+        .any(|s| s.id == queued.id && s.pending));
+
+    // The updated app (here: the same server again) sends it, and the prompt goes away.
+    relay.cut();
+    relay.restore(server.addr);
+    sync_settled(&ops).await;
+    let status = ops.sync_status().await.unwrap();
+    assert!(!status.update_required && status.pending == 0, "{status:?}");
 }

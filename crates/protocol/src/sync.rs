@@ -8,6 +8,10 @@ use ts_rs::TS;
 use uuid::Uuid;
 
 use crate::home::OperatorProfile;
+use crate::rows::{
+    AnnouncementRow, ApplicationRow, AuditEntryRow, AuthorizationRequestRow, AuthorizationRow,
+    InvoiceRow, LedgerEntryRow, OperatorAccountRow, PaymentOrderRow, RefundRow, StatDailyRow,
+};
 
 /// Bumped on any breaking change to the types below; the server answers an unknown version
 /// with 426 `PROTOCOL_UNSUPPORTED` and the app asks the user to update.
@@ -39,10 +43,22 @@ pub struct PullResponse {
     #[ts(type = "number")]
     pub scope_epoch: i64,
     pub server_time: DateTime<Utc>,
+    /// On the first page of a bootstrap with more to come: about how many changes the whole
+    /// bootstrap holds (an upper bound), for a progress bar.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[ts(optional, type = "number")]
+    pub estimated_total: Option<i64>,
 }
 
 /// One row change, ordered by commit-safe position. The row is the current server state.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, TS)]
+///
+/// On the wire: `{"op":"upsert","entity":"site","row":{…}}` or
+/// `{"op":"delete","entity":"site","id":"…"}`. Decoding is hand-written (below) because serde's
+/// derived decoder for a tagged enum with a flattened body buffers every row into an
+/// intermediate tree first; the initial sync decodes 100,000 of them.
+// Nearly every change is an upsert, so boxing the row would only add an allocation per row.
+#[allow(clippy::large_enum_variant)]
+#[derive(Debug, Clone, PartialEq, Serialize, TS)]
 #[serde(tag = "op", rename_all = "snake_case")]
 pub enum Change {
     Upsert {
@@ -55,37 +71,173 @@ pub enum Change {
     },
 }
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize, TS)]
-#[serde(rename_all = "snake_case")]
-pub enum Entity {
-    Operator,
-    Site,
-    Message,
-}
-
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, TS)]
-#[serde(tag = "entity", content = "row", rename_all = "snake_case")]
-#[ts(tag = "entity", content = "row", rename_all = "snake_case")]
-pub enum SyncRow {
-    Operator(OperatorProfile),
-    Site(SiteRow),
-    Message(MessageRow),
-}
-
-impl SyncRow {
-    pub fn entity(&self) -> Entity {
-        match self {
-            SyncRow::Operator(_) => Entity::Operator,
-            SyncRow::Site(_) => Entity::Site,
-            SyncRow::Message(_) => Entity::Message,
+/// Declares the replicated entities once: the `Entity` names, the `SyncRow` variants and the
+/// typed decoding of a row once its entity is known.
+macro_rules! sync_entities {
+    ($($variant:ident($row:ty) = $name:literal),* $(,)?) => {
+        #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize, TS)]
+        pub enum Entity {
+            $(#[serde(rename = $name)] $variant,)*
         }
+
+        impl Entity {
+            pub const ALL: &'static [Entity] = &[$(Entity::$variant),*];
+
+            pub fn as_str(self) -> &'static str {
+                match self {
+                    $(Entity::$variant => $name,)*
+                }
+            }
+
+            pub fn parse(s: &str) -> Option<Entity> {
+                match s {
+                    $($name => Some(Entity::$variant),)*
+                    _ => None,
+                }
+            }
+        }
+
+        #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, TS)]
+        #[serde(tag = "entity", content = "row")]
+        #[ts(tag = "entity", content = "row")]
+        pub enum SyncRow {
+            $(#[serde(rename = $name)] #[ts(rename = $name)] $variant($row),)*
+        }
+
+        impl SyncRow {
+            pub fn entity(&self) -> Entity {
+                match self {
+                    $(SyncRow::$variant(_) => Entity::$variant,)*
+                }
+            }
+
+            pub fn id(&self) -> Uuid {
+                match self {
+                    $(SyncRow::$variant(r) => r.id,)*
+                }
+            }
+        }
+
+        impl SyncRow {
+            /// A row of `entity` from its JSON object (e.g. built by the database).
+            pub fn from_json(entity: Entity, row: serde_json::Value) -> Result<SyncRow, serde_json::Error> {
+                serde::de::DeserializeSeed::deserialize(RowSeed(entity), row)
+            }
+
+            /// A row of `entity` from JSON text (e.g. stored in a cache).
+            pub fn from_json_str(entity: Entity, row: &str) -> Result<SyncRow, serde_json::Error> {
+                let mut d = serde_json::Deserializer::from_str(row);
+                let row = serde::de::DeserializeSeed::deserialize(RowSeed(entity), &mut d)?;
+                d.end()?;
+                Ok(row)
+            }
+
+            /// The row alone (without its entity tag) as JSON text.
+            pub fn row_json(&self) -> Result<String, serde_json::Error> {
+                match self {
+                    $(SyncRow::$variant(r) => serde_json::to_string(r),)*
+                }
+            }
+        }
+
+        /// Decodes the `row` of an entity already read.
+        struct RowSeed(Entity);
+
+        impl<'de> serde::de::DeserializeSeed<'de> for RowSeed {
+            type Value = SyncRow;
+
+            fn deserialize<D: serde::Deserializer<'de>>(self, d: D) -> Result<SyncRow, D::Error> {
+                Ok(match self.0 {
+                    $(Entity::$variant => SyncRow::$variant(<$row>::deserialize(d)?),)*
+                })
+            }
+        }
+    };
+}
+
+sync_entities! {
+    Operator(OperatorProfile) = "operator",
+    Site(SiteRow) = "site",
+    Message(MessageRow) = "message",
+    OperatorAccount(OperatorAccountRow) = "operator_account",
+    Application(ApplicationRow) = "application",
+    AuthorizationRequest(AuthorizationRequestRow) = "authorization_request",
+    Authorization(AuthorizationRow) = "authorization",
+    Announcement(AnnouncementRow) = "announcement",
+    LedgerEntry(LedgerEntryRow) = "ledger_entry",
+    PaymentOrder(PaymentOrderRow) = "payment_order",
+    Refund(RefundRow) = "refund",
+    Invoice(InvoiceRow) = "invoice",
+    AuditEntry(AuditEntryRow) = "audit_entry",
+    StatDaily(StatDailyRow) = "stat_daily",
+}
+
+impl<'de> Deserialize<'de> for Change {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Change, D::Error> {
+        d.deserialize_map(ChangeVisitor)
+    }
+}
+
+#[derive(Deserialize)]
+#[serde(field_identifier, rename_all = "snake_case")]
+enum ChangeField {
+    Op,
+    Entity,
+    Id,
+    Row,
+    #[serde(other)]
+    Other,
+}
+
+#[derive(Deserialize)]
+#[serde(rename_all = "snake_case")]
+enum ChangeOp {
+    Upsert,
+    Delete,
+}
+
+struct ChangeVisitor;
+
+impl<'de> serde::de::Visitor<'de> for ChangeVisitor {
+    type Value = Change;
+
+    fn expecting(&self, f: &mut std::fmt::Formatter) -> std::fmt::Result {
+        f.write_str("a change: {op, entity, row} or {op, entity, id}")
     }
 
-    pub fn id(&self) -> Uuid {
-        match self {
-            SyncRow::Operator(r) => r.id,
-            SyncRow::Site(r) => r.id,
-            SyncRow::Message(r) => r.id,
+    fn visit_map<A: serde::de::MapAccess<'de>>(self, mut map: A) -> Result<Change, A::Error> {
+        use serde::de::{DeserializeSeed, Error};
+        let (mut op, mut entity, mut id, mut row) = (None, None, None, None);
+        // A row sent before its entity (not what our server does) is decoded once known.
+        let mut early: Option<serde_json::Value> = None;
+        while let Some(key) = map.next_key::<ChangeField>()? {
+            match key {
+                ChangeField::Op => op = Some(map.next_value::<ChangeOp>()?),
+                ChangeField::Entity => entity = Some(map.next_value::<Entity>()?),
+                ChangeField::Id => id = Some(map.next_value::<Uuid>()?),
+                ChangeField::Row => match entity {
+                    Some(e) => row = Some(map.next_value_seed(RowSeed(e))?),
+                    None => early = Some(map.next_value()?),
+                },
+                ChangeField::Other => {
+                    map.next_value::<serde::de::IgnoredAny>()?;
+                }
+            }
+        }
+        let entity = entity.ok_or_else(|| A::Error::missing_field("entity"))?;
+        match op.ok_or_else(|| A::Error::missing_field("op"))? {
+            ChangeOp::Delete => Ok(Change::Delete {
+                entity,
+                id: id.ok_or_else(|| A::Error::missing_field("id"))?,
+            }),
+            ChangeOp::Upsert => {
+                let row = match (row, early) {
+                    (Some(r), _) => r,
+                    (None, Some(v)) => RowSeed(entity).deserialize(v).map_err(A::Error::custom)?,
+                    (None, None) => return Err(A::Error::missing_field("row")),
+                };
+                Ok(Change::Upsert { row })
+            }
         }
     }
 }
@@ -286,5 +438,62 @@ mod tests {
         assert_eq!(v["entity"], "site");
         let back: Change = serde_json::from_value(v).unwrap();
         assert_eq!(back, ch);
+    }
+
+    fn site() -> SiteRow {
+        SiteRow {
+            id: Uuid::nil(),
+            operator_id: Uuid::nil(),
+            name: "一号店".into(),
+            address: None,
+            contact_name: None,
+            contact_phone: Some("13800000000".into()),
+            description: None,
+            created_at: Utc::now(),
+            updated_at: Utc::now(),
+        }
+    }
+
+    #[test]
+    fn the_hand_written_decoder_reads_what_serde_writes_in_any_key_order() {
+        let row = site();
+        let up = Change::Upsert {
+            row: SyncRow::Site(row.clone()),
+        };
+        let text = serde_json::to_string(&up).unwrap();
+        assert!(
+            text.starts_with(r#"{"op":"upsert","entity":"site","row":{"#),
+            "{text}"
+        );
+        assert_eq!(serde_json::from_str::<Change>(&text).unwrap(), up);
+        // Row first, unknown keys ignored: still decoded.
+        let row = serde_json::to_value(row).unwrap();
+        let reordered = serde_json::json!({"row": row, "x": [1], "entity": "site", "op": "upsert"});
+        assert_eq!(serde_json::from_value::<Change>(reordered).unwrap(), up);
+        for bad in [
+            serde_json::json!({"op": "upsert", "entity": "site"}),
+            serde_json::json!({"op": "delete", "entity": "site"}),
+            serde_json::json!({"op": "move", "entity": "site", "id": Uuid::nil()}),
+            serde_json::json!({"op": "delete", "entity": "planet", "id": Uuid::nil()}),
+            serde_json::json!({"op": "upsert", "entity": "message", "row": row}),
+        ] {
+            assert!(
+                serde_json::from_value::<Change>(bad.clone()).is_err(),
+                "{bad}"
+            );
+        }
+    }
+
+    #[test]
+    fn every_entity_name_round_trips() {
+        for e in Entity::ALL {
+            assert_eq!(Entity::parse(e.as_str()), Some(*e));
+            let wire = serde_json::to_value(e).unwrap();
+            assert_eq!(wire, e.as_str());
+        }
+        assert_eq!(
+            crate::rows::audit_key(255).to_string(),
+            "00000000-0000-0000-0000-0000000000ff"
+        );
     }
 }

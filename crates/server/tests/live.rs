@@ -120,7 +120,7 @@ async fn a_change_through_one_replica_reaches_a_client_on_another(pool: PgPool) 
 }
 
 #[sqlx::test(migrator = "mr_server::MIGRATOR")]
-async fn the_event_stream_needs_an_operator_token(pool: PgPool) {
+async fn the_event_stream_needs_a_valid_token(pool: PgPool) {
     let c = start(pool).await;
     let r = c
         .http
@@ -129,9 +129,12 @@ async fn the_event_stream_needs_an_operator_token(pool: PgPool) {
         .await
         .unwrap();
     assert_eq!(r.status(), StatusCode::UNAUTHORIZED);
-    let (admin, _) = c.tokens("uat_admin", "admin").await;
-    assert_eq!(
-        c.get("/api/v1/sync/events", &admin).await.error_code(),
-        "FORBIDDEN"
-    );
+    let r = c
+        .http
+        .get(c.url("/api/v1/sync/events"))
+        .bearer_auth("not-a-token")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), StatusCode::UNAUTHORIZED);
 }

@@ -82,6 +82,14 @@ pub struct SyncDiagnostics {
     background_sync: bool,
     live_updates: bool,
     cache_file: String,
+    /// Rows per entity in the local mirror (e.g. `{"entity":"site","count":12}`).
+    mirror_counts: Vec<MirrorCount>,
+}
+
+#[derive(Debug, Serialize)]
+pub struct MirrorCount {
+    entity: &'static str,
+    count: i64,
 }
 
 #[tauri::command]
@@ -111,6 +119,16 @@ pub async fn sync_diagnostics(
         background_sync: s.background_sync_running(),
         live_updates: s.live_updates_connected(),
         cache_file: s.cache().path().display().to_string(),
+        mirror_counts: s
+            .mirror_counts()
+            .await
+            .or_body(&core)?
+            .into_iter()
+            .map(|(e, count)| MirrorCount {
+                entity: e.as_str(),
+                count,
+            })
+            .collect(),
     })
 }
 

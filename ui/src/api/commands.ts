@@ -121,6 +121,13 @@ export interface OutboxItem {
   created_at: string
 }
 
+/** Rows of one entity in the local mirror (diagnostics view); only entities with rows are listed. */
+export interface MirrorCount {
+  /** The sync entity name (`site`, `ledger_entry`, …; see `Entity` in crates/protocol). */
+  entity: string
+  count: number
+}
+
 /** The diagnostics view (hand-written: the struct lives in the shell, not in a TS-exporting crate). */
 export interface SyncDiagnostics {
   device_id: string | null
@@ -130,6 +137,8 @@ export interface SyncDiagnostics {
   background_sync: boolean
   live_updates: boolean
   cache_file: string
+  /** Rows per entity in the local cache. */
+  mirror_counts: MirrorCount[]
 }
 
 export type Api = typeof api

@@ -16,12 +16,40 @@ use tokio_stream::wrappers::errors::BroadcastStreamRecvError;
 use tokio_stream::wrappers::BroadcastStream;
 use uuid::Uuid;
 
+use super::scope::Scope;
+
 pub const CHANNEL: &str = "mr_sync";
+
+/// One change signal: the `sync_changes` entity and its tenant, from the capture trigger's
+/// payload `<entity>:<operator id or empty>`; or "everyone pull" after signals may have been
+/// lost.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Signal {
+    Changed {
+        entity: String,
+        tenant: Option<Uuid>,
+    },
+    Everyone,
+}
+
+impl Signal {
+    pub fn parse(payload: &str) -> Option<Signal> {
+        let (entity, tenant) = payload.split_once(':')?;
+        let tenant = match tenant {
+            "" => None,
+            t => Some(t.parse().ok()?),
+        };
+        Some(Signal::Changed {
+            entity: entity.to_string(),
+            tenant,
+        })
+    }
+}
 
 /// The fan-out of change signals inside one server process. The listener task stops when the
 /// last handle to the hub is dropped.
 pub struct LiveHub {
-    tx: broadcast::Sender<Uuid>,
+    tx: broadcast::Sender<Signal>,
     task: JoinHandle<()>,
 }
 
@@ -32,7 +60,7 @@ impl LiveHub {
         LiveHub { tx, task }
     }
 
-    pub fn subscribe(&self) -> broadcast::Receiver<Uuid> {
+    pub fn subscribe(&self) -> broadcast::Receiver<Signal> {
         self.tx.subscribe()
     }
 }
@@ -43,7 +71,7 @@ impl Drop for LiveHub {
     }
 }
 
-async fn listen(pool: PgPool, tx: broadcast::Sender<Uuid>) {
+async fn listen(pool: PgPool, tx: broadcast::Sender<Signal>) {
     let mut backoff = Duration::from_millis(250);
     let mut reconnect = false;
     loop {
@@ -55,16 +83,19 @@ async fn listen(pool: PgPool, tx: broadcast::Sender<Uuid>) {
                     backoff = Duration::from_millis(250);
                     // After a reconnect every client should pull: signals may have been missed.
                     if reconnect {
-                        let _ = tx.send(Uuid::nil());
+                        let _ = tx.send(Signal::Everyone);
                     }
                     reconnect = true;
                     loop {
                         match listener.recv().await {
-                            Ok(n) => {
-                                if let Ok(id) = n.payload().parse::<Uuid>() {
-                                    let _ = tx.send(id);
+                            Ok(n) => match Signal::parse(n.payload()) {
+                                Some(signal) => {
+                                    let _ = tx.send(signal);
                                 }
-                            }
+                                None => {
+                                    tracing::warn!(payload = n.payload(), "unknown change signal")
+                                }
+                            },
                             Err(e) => {
                                 tracing::warn!(error = %e, "live update listener lost its connection");
                                 break;
@@ -83,19 +114,19 @@ async fn listen(pool: PgPool, tx: broadcast::Sender<Uuid>) {
     }
 }
 
-/// The event stream of one operator: `ready` at once, then `changed` whenever one of its rows
+/// The event stream of one client: `ready` at once, then `changed` whenever a row of its scope
 /// changed (or signals may have been lost), plus keep-alive comments.
-pub fn operator_stream(
+pub fn scope_stream(
     hub: &LiveHub,
-    operator: Uuid,
+    scope: Scope,
 ) -> Sse<impl Stream<Item = Result<Event, Infallible>>> {
     let ready = stream::once(async { Ok(Event::default().event("ready").data("{}")) });
-    let changes = BroadcastStream::new(hub.subscribe()).filter_map(move |m| async move {
+    let changes = BroadcastStream::new(hub.subscribe()).filter_map(move |m| {
         let relevant = match m {
-            Ok(id) => id == operator || id.is_nil(),
-            Err(BroadcastStreamRecvError::Lagged(_)) => true,
+            Ok(Signal::Changed { entity, tenant }) => scope.wants(&entity, tenant),
+            Ok(Signal::Everyone) | Err(BroadcastStreamRecvError::Lagged(_)) => true,
         };
-        relevant.then(|| Ok(Event::default().event("changed").data("{}")))
+        async move { relevant.then(|| Ok(Event::default().event("changed").data("{}"))) }
     });
     metrics::counter!("mr_sync_event_streams_total").increment(1);
     Sse::new(ready.chain(changes)).keep_alive(KeepAlive::new().interval(Duration::from_secs(15)))

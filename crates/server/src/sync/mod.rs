@@ -7,3 +7,4 @@ pub mod live;
 pub mod pull;
 pub mod push;
 pub mod routes;
+pub mod scope;

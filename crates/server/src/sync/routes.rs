@@ -56,8 +56,11 @@ async fn events_handler(
     State(state): State<AppState>,
     user: AuthUser,
 ) -> ApiResult<axum::response::Response> {
-    let operator = user.operator_id()?;
+    let (scope, _) = {
+        let mut conn = state.pool.acquire().await?;
+        super::scope::Scope::resolve(&mut conn, &user).await?
+    };
     Ok(axum::response::IntoResponse::into_response(
-        super::live::operator_stream(&state.live, operator.0),
+        super::live::scope_stream(&state.live, scope),
     ))
 }

@@ -14,4 +14,9 @@ up_to_date: boolean,
  * Changes when what the caller may see changes; a client holding another epoch wipes its
  * mirror (keeping its outbox) and bootstraps again.
  */
-scope_epoch: number, server_time: string, };
+scope_epoch: number, server_time: string, 
+/**
+ * On the first page of a bootstrap with more to come: about how many changes the whole
+ * bootstrap holds (an upper bound), for a progress bar.
+ */
+estimated_total?: number, };
