@@ -4,7 +4,12 @@
 // URL switches (before the #): ?signedin=1 (every workspace starts signed in), ?offline=1
 // (connection badge offline, server check fails), ?fail=1 (home data fails), ?slow=1 (2 s delay),
 // ?locale=en. Sync: sites, messages and the profile live in memory; every change is queued
-// ("待同步") until the next sync_now (or 8 s later); ?conflicts=1 starts with two conflicts. Demo accounts: uat_operator / uat_admin / uat_finance, password Uat@123456.
+// ("待同步") until the next sync_now (or 8 s later); ?conflicts=1 starts with two conflicts.
+// ?progress=1 runs an initial sync of 60,000 changes (header progress bar, about 12 s) after each
+// login or page load, ?progress=open the same with no known total (indeterminate bar);
+// ?update=1 answers as a server that no longer speaks this app's protocol (426, 需要更新).
+// Code (unit tests) can set the same states with the exported `setMockSync`.
+// Demo accounts: uat_operator / uat_admin / uat_finance, password Uat@123456.
 import { mockIPC } from '@tauri-apps/api/mocks'
 import type { AdminOverview } from '@/api/generated/AdminOverview'
 import type { AppSettings } from '@/api/generated/AppSettings'
@@ -13,6 +18,7 @@ import type { MessageView } from '@/api/generated/MessageView'
 import type { ProfileFields } from '@/api/generated/ProfileFields'
 import type { SiteInput } from '@/api/generated/SiteInput'
 import type { SiteView } from '@/api/generated/SiteView'
+import type { SyncProgress } from '@/api/generated/SyncProgress'
 import type { SyncStatus } from '@/api/generated/SyncStatus'
 import type { ConnectionState } from '@/api/generated/ConnectionState'
 import type { ErrorBody } from '@/api/generated/ErrorBody'
@@ -249,6 +255,105 @@ const conflicts: Conflict[] = flag('conflicts')
   : []
 let syncTimer: ReturnType<typeof setTimeout> | undefined
 
+// ----- the initial sync and the protocol check, simulated -----
+
+interface MockSync {
+  /** The server answered 426 PROTOCOL_UNSUPPORTED: nothing syncs until the app is updated. */
+  updateRequired: boolean
+  /** A running multi-page pull, as `sync_status` reports it. */
+  progress: SyncProgress | null
+}
+const sync: MockSync = { updateRequired: flag('update'), progress: null }
+let progressTimer: ReturnType<typeof setInterval> | undefined
+const INITIAL_SYNC_TOTAL = 60_000
+const INITIAL_SYNC_STEP = 2_500
+
+/** Simulate sync states from code: `progress` stops the simulated initial sync, if one runs. */
+export function setMockSync(patch: Partial<MockSync>): void {
+  if (patch.progress !== undefined && progressTimer) {
+    clearInterval(progressTimer)
+    progressTimer = undefined
+  }
+  Object.assign(sync, patch)
+}
+
+/** ?progress=1 / ?progress=open: a pull of many pages that advances every 500 ms, then settles. */
+function startInitialSync(): void {
+  const mode = params.get('progress')
+  if ((mode !== '1' && mode !== 'open') || progressTimer || sync.updateRequired) return
+  sync.progress = { applied: 0, total: mode === 'open' ? null : INITIAL_SYNC_TOTAL }
+  progressTimer = setInterval(() => {
+    const p = sync.progress
+    if (!p) return
+    const applied = p.applied + INITIAL_SYNC_STEP
+    if (applied >= INITIAL_SYNC_TOTAL) {
+      clearInterval(progressTimer)
+      progressTimer = undefined
+      sync.progress = null
+      lastSyncedAt = new Date().toISOString()
+      return
+    }
+    sync.progress = { applied, total: p.total }
+  }, 500)
+}
+if (Object.keys(state.sessions).length > 0) startInitialSync()
+
+const PROTOCOL_ERROR: ErrorBody = {
+  code: 'PROTOCOL_UNSUPPORTED',
+  message: '客户端版本过旧，服务器已不再支持此版本的同步协议',
+  details: {},
+}
+function protocolError(): ErrorBody {
+  return en()
+    ? { ...PROTOCOL_ERROR, message: 'This app version is too old: the server no longer supports its sync protocol' }
+    : PROTOCOL_ERROR
+}
+
+/** Rows per entity in a workspace's simulated cache (only entities with rows, like the core). */
+function mirrorCounts(ws: Workspace): { entity: string; count: number }[] {
+  if (sync.progress) {
+    // mid-way through the initial sync: part of the rows are in
+    const share = sync.progress.applied / INITIAL_SYNC_TOTAL
+    return mirrorCountsDone(ws)
+      .map((m) => ({ entity: m.entity, count: Math.floor(m.count * share) }))
+      .filter((m) => m.count > 0)
+  }
+  return mirrorCountsDone(ws)
+}
+function mirrorCountsDone(ws: Workspace): { entity: string; count: number }[] {
+  if (ws === 'operator') {
+    return [
+      { entity: 'operator', count: 1 },
+      { entity: 'site', count: sites.length },
+      { entity: 'message', count: messages.length },
+      { entity: 'application', count: 18 },
+      { entity: 'authorization', count: 6 },
+      { entity: 'authorization_request', count: 9 },
+      { entity: 'ledger_entry', count: 1_204 },
+      { entity: 'payment_order', count: 37 },
+      { entity: 'stat_daily', count: 84 },
+    ]
+  }
+  if (ws === 'admin') {
+    return [
+      { entity: 'operator_account', count: 1_286 },
+      { entity: 'application', count: 18 },
+      { entity: 'authorization_request', count: 3_412 },
+      { entity: 'authorization', count: 4_302 },
+      { entity: 'announcement', count: 26 },
+      { entity: 'stat_daily', count: 21_960 },
+    ]
+  }
+  return [
+    { entity: 'operator_account', count: 1_286 },
+    { entity: 'ledger_entry', count: 48_530 },
+    { entity: 'payment_order', count: 6_120 },
+    { entity: 'refund', count: 212 },
+    { entity: 'invoice', count: 845 },
+    { entity: 'audit_entry', count: 3_007 },
+  ]
+}
+
 function queued(): void {
   pendingCount += 1
   if (syncTimer) clearTimeout(syncTimer)
@@ -337,6 +442,7 @@ async function handle(cmd: string, payload: Payload): Promise<unknown> {
       const s = sessionFor(args.username)
       state.sessions[args.workspace] = s
       persist()
+      startInitialSync()
       return s
     }
     case 'auth_logout': {
@@ -433,27 +539,40 @@ async function handle(cmd: string, payload: Payload): Promise<unknown> {
       return { profile: { ...profile }, pending: true }
     }
     case 'sync_status': {
+      // Every workspace syncs its own scope; only the operator pages queue changes here.
       const ws = p.workspace as Workspace
       requireSession(ws)
       const op = ws === 'operator'
+      const offline = flag('offline')
       const r: SyncStatus = {
-        online: !flag('offline'),
+        online: !offline,
         pending: op ? pendingCount : 0,
-        last_synced_at: op ? lastSyncedAt : null,
-        last_error: flag('offline') && op ? { code: 'SERVER_UNREACHABLE', message: en() ? 'Cannot reach the server' : '无法连接服务器', details: {} } : null,
+        // an initial sync (known total) means this cache never caught up yet
+        last_synced_at: sync.progress && sync.progress.total !== null ? null : lastSyncedAt,
+        last_error: sync.updateRequired
+          ? protocolError()
+          : offline
+            ? { code: 'SERVER_UNREACHABLE', message: en() ? 'Cannot reach the server' : '无法连接服务器', details: {} }
+            : null,
         conflicts: op ? conflicts.filter((c) => !c.dismissed_at).length : 0,
+        update_required: sync.updateRequired,
+        progress: sync.progress ? { ...sync.progress } : null,
       }
       return r
     }
     case 'sync_now': {
       await sleep(600)
       if (flag('offline')) fail('SERVER_UNREACHABLE', '无法连接服务器', 'Cannot reach the server')
+      if (sync.updateRequired) throw protocolError()
       if (p.workspace === 'operator') settleAll()
+      else lastSyncedAt = new Date().toISOString()
       return { pushed: 0, accepted: 0, rejected: 0, pages: 1, changes: 0, rebootstrapped: false, up_to_date: true, awaiting_pull: 0 }
     }
     case 'sync_rebuild':
       await sleep(600)
+      if (sync.updateRequired) throw protocolError()
       if (p.workspace === 'operator') settleAll()
+      else lastSyncedAt = new Date().toISOString()
       return { pushed: 0, accepted: 0, rejected: 0, pages: 1, changes: 0, rebootstrapped: true, up_to_date: true, awaiting_pull: 0 }
     case 'sync_conflicts':
       return p.workspace === 'operator' ? conflicts.filter((c) => !c.dismissed_at) : []
@@ -466,7 +585,7 @@ async function handle(cmd: string, payload: Payload): Promise<unknown> {
       const ws = p.workspace as Workspace
       return {
         device_id: '0193a1f0-0000-7000-8000-0000000000dd',
-        cursor: ws === 'operator' ? '1843-2211' : null,
+        cursor: sync.progress ? null : '1843-2211',
         outbox: Array.from({ length: ws === 'operator' ? pendingCount : 0 }, (_, i) => ({
           seq: 10 + i,
           command_id: crypto.randomUUID(),
@@ -478,9 +597,10 @@ async function handle(cmd: string, payload: Payload): Promise<unknown> {
           created_at: new Date().toISOString(),
         })),
         status: await handle('sync_status', { workspace: ws }),
-        background_sync: ws === 'operator',
-        live_updates: ws === 'operator' && !flag('offline'),
+        background_sync: true,
+        live_updates: !flag('offline') && !sync.updateRequired,
         cache_file: `~/.local/share/mr-ops/cache/${ws}.sqlite`,
+        mirror_counts: mirrorCounts(ws),
       }
     }
     default:

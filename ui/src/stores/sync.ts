@@ -8,12 +8,15 @@ import type { Workspace } from '@/api/generated/Workspace'
 
 /** How often the header asks the core for its sync status. */
 export const SYNC_POLL_MS = 3_000
+/** While a pull of several pages runs (`status.progress`): often enough for the bar to move. */
+export const SYNC_PROGRESS_POLL_MS = 500
 
 /**
  * The sync state of this window's workspace. The core has no change event for the shell, so
  * the header polls `sync_status`; whenever the mirror moved (`last_synced_at`), the queue
  * shrank or grew, or a conflict appeared, `revision` goes up and the open page reloads its list
- * from the cache.
+ * from the cache. While a long pull runs (`progress`, the initial sync above all) the poll is
+ * faster so the header's progress bar moves; it drops back once the pull is done.
  */
 export const useSyncStore = defineStore('sync', () => {
   const workspace = ref<Workspace | null>(null)
@@ -26,18 +29,54 @@ export const useSyncStore = defineStore('sync', () => {
   /** Unread messages (operator), for the menu badge. */
   const unread = ref(0)
   let timer: ReturnType<typeof setInterval> | undefined
+  /** The interval the running timer was set with, and the normal one `start` asked for. */
+  let timerMs = SYNC_POLL_MS
+  let baseMs = SYNC_POLL_MS
+  /** A timer tick is skipped while the previous poll is still waiting for the core. */
+  let polling = false
   let users = 0
 
   const pending = computed(() => status.value?.pending ?? 0)
   const conflictCount = computed(() => status.value?.conflicts ?? 0)
+  /** How far a running multi-page pull is; null when none runs. */
+  const progress = computed(() => status.value?.progress ?? null)
+  /** The server no longer speaks this app's sync protocol (426): the app must be updated. */
+  const updateRequired = computed(() => status.value?.update_required === true)
 
   function changed(a: SyncStatus | null, b: SyncStatus): boolean {
     return (
       !a ||
       a.last_synced_at !== b.last_synced_at ||
       a.pending !== b.pending ||
-      a.conflicts !== b.conflicts
+      a.conflicts !== b.conflicts ||
+      // a long pull just finished: the cache holds much more than before
+      (!!a.progress && !b.progress)
     )
+  }
+
+  function schedule(ms: number): void {
+    if (timer) clearInterval(timer)
+    timerMs = ms
+    timer = setInterval(() => void tick(), ms)
+  }
+
+  async function tick(): Promise<void> {
+    if (polling) return
+    polling = true
+    try {
+      await refresh()
+    } finally {
+      polling = false
+    }
+  }
+
+  /** Fast polling while a pull reports progress, the normal interval otherwise (or when the
+   * core stopped answering: no point asking a failing core twice a second). */
+  function adjustPace(): void {
+    if (!timer) return
+    const fast = !!status.value?.progress && !statusError.value
+    const want = fast ? Math.min(SYNC_PROGRESS_POLL_MS, baseMs) : baseMs
+    if (want !== timerMs) schedule(want)
   }
 
   async function refresh(): Promise<void> {
@@ -54,6 +93,7 @@ export const useSyncStore = defineStore('sync', () => {
     } catch (err) {
       statusError.value = toErrorBody(err)
     }
+    adjustPace()
   }
 
   async function loadConflicts(): Promise<void> {
@@ -116,8 +156,9 @@ export const useSyncStore = defineStore('sync', () => {
       unread.value = 0
     }
     if (!timer) {
-      void refresh()
-      timer = setInterval(() => void refresh(), intervalMs)
+      baseMs = intervalMs
+      schedule(intervalMs)
+      void tick()
     }
   }
 
@@ -139,6 +180,8 @@ export const useSyncStore = defineStore('sync', () => {
     unread,
     pending,
     conflictCount,
+    progress,
+    updateRequired,
     refresh,
     loadConflicts,
     loadUnread,

@@ -4,7 +4,8 @@ import type { Conflict } from '@/api/generated/Conflict'
 import type { MessageView } from '@/api/generated/MessageView'
 import type { SiteView } from '@/api/generated/SiteView'
 import type { SyncStatus } from '@/api/generated/SyncStatus'
-import { SYNC_POLL_MS } from '@/stores/sync'
+import { applyLocale } from '@/i18n'
+import { SYNC_POLL_MS, SYNC_PROGRESS_POLL_MS } from '@/stores/sync'
 import {
   DEFAULT_SETTINGS,
   bodyText,
@@ -50,6 +51,8 @@ function status(extra: Partial<SyncStatus> = {}): SyncStatus {
     last_synced_at: '2026-11-25T08:00:00Z',
     last_error: null,
     conflicts: 0,
+    update_required: false,
+    progress: null,
     ...extra,
   }
 }
@@ -412,20 +415,361 @@ describe('header sync status', () => {
     expect(w.find('#sync-conflicts').text()).toContain('冲突 1')
   })
 
-  it('admin shows the same element: online and 已同步', async () => {
-    mockCommands({
+  it('admin shows the same element with its own sync state (admin syncs too)', async () => {
+    let synced: string | null = null
+    vi.useFakeTimers({ toFake: ['setInterval', 'clearInterval'] })
+    const calls = mockCommands({
       settings_get: () => DEFAULT_SETTINGS,
       session_get: () => session('admin'),
       connection_state: () => ({ online: true, checked_at: '2026-11-25T08:00:00Z' }),
       admin_overview: () => null,
-      sync_status: () => status({ last_synced_at: null }),
+      sync_status: () => status({ last_synced_at: synced }),
       sync_conflicts: () => [],
     })
     mounted = await mountApp('/ws/admin/home')
     await settle(0)
-    const text = mounted.wrapper.find('#sync-status').text()
-    expect(text).toContain('在线')
-    expect(text).toContain('已同步')
+    const text = () => mounted!.wrapper.find('#sync-status').text()
+    expect(text()).toContain('在线')
+    expect(text()).toContain('尚未同步')
     expect(mounted.wrapper.find('#sync-pending').exists()).toBe(false)
+
+    synced = new Date().toISOString()
+    vi.advanceTimersByTime(SYNC_POLL_MS)
+    await settle(0)
+    expect(mounted.wrapper.find('#sync-state').text()).toMatch(/^已同步 · \d\d:\d\d$/)
+    expect(callsOf(calls, 'sync_status').every((c) => c.payload.workspace === 'admin')).toBe(true)
+  })
+})
+
+describe('initial sync progress', () => {
+  it('shows the percentage and grouped counts while a pull runs; the page keeps working', async () => {
+    mockCommands(
+      operator({
+        operator_sites: () => [site('s1', '北京朝阳店')],
+        sync_status: () => status({ last_synced_at: null, progress: { applied: 45_000, total: 100_000 } }),
+      }),
+    )
+    mounted = await mountApp('/ws/operator/sites')
+    await settle(0)
+    const w = mounted.wrapper
+    expect(w.find('#sync-progress-text').text()).toBe('正在同步 45%（45,000 / 100,000 条）')
+    expect(w.find('#sync-progress').attributes('data-indeterminate')).toBe('false')
+    const bar = w.find('#sync-progress [role="progressbar"]')
+    expect(bar.attributes('aria-valuenow')).toBe('45')
+    expect((w.find('#sync-progress .el-progress-bar__inner').element as HTMLElement).style.width).toBe('45%')
+    // The progress replaces the state label; nothing else in the window waits for it.
+    expect(w.find('#sync-state').exists()).toBe(false)
+    expect(w.find('#page-sites').text()).toContain('北京朝阳店')
+    expect(w.find('[data-testid="page-loading"]').exists()).toBe(false)
+
+    applyLocale('en')
+    await settle(0)
+    expect(w.find('#sync-progress-text').text()).toBe('Syncing 45% (45,000 / 100,000 items)')
+  })
+
+  it('a pull with no known total shows an indeterminate bar and the count so far', async () => {
+    mockCommands(
+      operator({
+        operator_home: () => null,
+        sync_status: () => status({ progress: { applied: 12_000, total: null } }),
+      }),
+    )
+    mounted = await mountApp('/ws/operator/home')
+    await settle(0)
+    const w = mounted.wrapper
+    expect(w.find('#sync-progress-text').text()).toBe('正在同步 12,000 条…')
+    expect(w.find('#sync-progress').attributes('data-indeterminate')).toBe('true')
+    expect(w.find('#sync-progress .el-progress-bar__inner--indeterminate').exists()).toBe(true)
+    expect(w.find('#sync-progress [role="progressbar"]').attributes('aria-valuenow')).toBeUndefined()
+    expect(w.find('#sync-progress-text').text()).not.toContain('%')
+  })
+
+  it('an estimate the pull outgrew never shows more done than in all', async () => {
+    mockCommands(
+      operator({
+        operator_home: () => null,
+        sync_status: () => status({ progress: { applied: 105_000, total: 100_000 } }),
+      }),
+    )
+    mounted = await mountApp('/ws/operator/home')
+    await settle(0)
+    expect(mounted.wrapper.find('#sync-progress-text').text()).toBe('正在同步 100%（105,000 / 105,000 条）')
+  })
+
+  it('polls every 500 ms while the pull runs, then every 3 s again; the list reloads at the end', async () => {
+    vi.useFakeTimers({ toFake: ['setInterval', 'clearInterval'] })
+    let progress: SyncStatus['progress'] = { applied: 0, total: 40_000 }
+    let synced: string | null = null
+    let sites: SiteView[] = []
+    const calls = mockCommands(
+      operator({
+        operator_sites: () => sites,
+        sync_status: () => status({ last_synced_at: synced, progress }),
+      }),
+    )
+    mounted = await mountApp('/ws/operator/sites')
+    await settle(0)
+    const w = mounted.wrapper
+    const polls = () => callsOf(calls, 'sync_status').length
+    expect(w.find('#sync-progress-text').text()).toBe('正在同步 0%（0 / 40,000 条）')
+    expect(w.find('#sites-empty').exists()).toBe(true)
+
+    let before = polls()
+    progress = { applied: 10_000, total: 40_000 }
+    vi.advanceTimersByTime(SYNC_PROGRESS_POLL_MS)
+    await settle(0)
+    expect(polls()).toBe(before + 1)
+    expect(w.find('#sync-progress-text').text()).toBe('正在同步 25%（10,000 / 40,000 条）')
+
+    progress = { applied: 30_000, total: 40_000 }
+    vi.advanceTimersByTime(SYNC_PROGRESS_POLL_MS)
+    await settle(0)
+    expect(w.find('#sync-progress-text').text()).toBe('正在同步 75%（30,000 / 40,000 条）')
+
+    // The pull ends: the label comes back, the page shows what arrived, the pace slows down.
+    progress = null
+    synced = new Date().toISOString()
+    sites = [site('s1', '北京朝阳店')]
+    vi.advanceTimersByTime(SYNC_PROGRESS_POLL_MS)
+    await settle(0)
+    expect(w.find('#sync-progress').exists()).toBe(false)
+    expect(w.find('#sync-state').text()).toMatch(/^已同步 · \d\d:\d\d$/)
+    expect(w.find('#page-sites').text()).toContain('北京朝阳店')
+
+    before = polls()
+    vi.advanceTimersByTime(SYNC_POLL_MS - 1)
+    await settle(0)
+    expect(polls()).toBe(before)
+    vi.advanceTimersByTime(1)
+    await settle(0)
+    expect(polls()).toBe(before + 1)
+  })
+})
+
+describe('update required (426 PROTOCOL_UNSUPPORTED)', () => {
+  function finance(extra: Record<string, Handler> = {}): Record<string, Handler> {
+    return {
+      settings_get: () => DEFAULT_SETTINGS,
+      session_get: () => session('finance'),
+      connection_state: () => ({ online: true, checked_at: '2026-11-25T08:00:00Z' }),
+      finance_overview: () => null,
+      sync_conflicts: () => [],
+      ...extra,
+    }
+  }
+  const PROTOCOL = { code: 'PROTOCOL_UNSUPPORTED' as const, message: 'sync protocol 1 is not supported', details: {} }
+
+  it('shows a persistent alert under the header and the badge reads 需要更新', async () => {
+    vi.useFakeTimers({ toFake: ['setInterval', 'clearInterval'] })
+    let required = true
+    mockCommands(
+      finance({
+        sync_status: () =>
+          required
+            ? status({ update_required: true, pending: 2, last_error: PROTOCOL })
+            : status({ pending: 0 }),
+      }),
+    )
+    mounted = await mountApp('/ws/finance/home')
+    await settle(0)
+    const w = mounted.wrapper
+    const alert = w.find('#sync-update-required')
+    expect(alert.exists()).toBe(true)
+    expect(alert.classes()).toContain('el-alert--warning')
+    expect(alert.text()).toContain('客户端版本过旧，无法与服务器同步')
+    expect(alert.text()).toContain('请更新应用后重试；未同步的操作已保留，更新后会自动提交。')
+    // not dismissable
+    expect(alert.find('.el-alert__close-btn').exists()).toBe(false)
+    // sits in the layout, above the page, not inside it
+    expect(w.find('#home-finance #sync-update-required').exists()).toBe(false)
+
+    const badge = w.find('#sync-state')
+    expect(badge.text()).toBe('需要更新')
+    expect(badge.classes()).toContain('is-update')
+    expect(badge.text()).not.toContain('上次同步')
+    // queued commands are kept and still counted
+    expect(w.find('#sync-pending').text()).toBe('待同步 2')
+
+    // Still there on the next poll; gone once the core syncs again (the app was updated).
+    vi.advanceTimersByTime(SYNC_POLL_MS)
+    await settle(0)
+    expect(w.find('#sync-update-required').exists()).toBe(true)
+    required = false
+    vi.advanceTimersByTime(SYNC_POLL_MS)
+    await settle(0)
+    expect(w.find('#sync-update-required').exists()).toBe(false)
+    expect(w.find('#sync-state').text()).toMatch(/^已同步 · \d\d:\d\d$/)
+  })
+
+  it('update required wins over a running pull in the header', async () => {
+    mockCommands(
+      finance({ sync_status: () => status({ update_required: true, progress: { applied: 5, total: 10 } }) }),
+    )
+    mounted = await mountApp('/ws/finance/home')
+    await settle(0)
+    expect(mounted.wrapper.find('#sync-progress').exists()).toBe(false)
+    expect(mounted.wrapper.find('#sync-state').text()).toBe('需要更新')
+  })
+})
+
+describe('sync diagnostics', () => {
+  function diagnostics(mirror_counts: { entity: string; count: number }[]) {
+    return {
+      device_id: 'dev-1',
+      cursor: '18-22',
+      outbox: [],
+      status: status(),
+      background_sync: true,
+      live_updates: true,
+      cache_file: '/tmp/finance.sqlite',
+      mirror_counts,
+    }
+  }
+
+  async function openDiagnostics(counts: { entity: string; count: number }[]): Promise<Element> {
+    mockCommands({
+      settings_get: () => DEFAULT_SETTINGS,
+      session_get: () => session('finance'),
+      connection_state: () => ({ online: true, checked_at: '2026-11-25T08:00:00Z' }),
+      finance_overview: () => null,
+      sync_status: () => status(),
+      sync_conflicts: () => [],
+      sync_diagnostics: () => diagnostics(counts),
+    })
+    mounted = await mountApp('/ws/finance/home')
+    await settle(0)
+    await mounted.wrapper.find('#sync-diagnostics-open').trigger('click')
+    await settle()
+    return document.querySelector('#sync-diagnostics')!
+  }
+
+  it('lists the cached rows per entity with Chinese names and grouped counts', async () => {
+    const dialog = await openDiagnostics([
+      { entity: 'operator_account', count: 1286 },
+      { entity: 'ledger_entry', count: 48530 },
+      { entity: 'payment_order', count: 6120 },
+      { entity: 'refund', count: 212 },
+      { entity: 'invoice', count: 845 },
+      { entity: 'audit_entry', count: 3007 },
+      { entity: 'stat_daily', count: 90 },
+      { entity: 'some_future_entity', count: 3 },
+    ])
+    expect(dialog.querySelector('#diag-mirror')!.textContent).toContain('本机缓存数据')
+    const rows = [...dialog.querySelectorAll('#diag-mirror-counts tbody tr')].map((tr) =>
+      [...tr.querySelectorAll('td')].map((td) => td.textContent!.trim()),
+    )
+    expect(rows).toEqual([
+      ['运营商账户', '1,286'],
+      ['账务流水', '48,530'],
+      ['支付订单', '6,120'],
+      ['退款', '212'],
+      ['发票', '845'],
+      ['审计日志', '3,007'],
+      ['日统计', '90'],
+      ['some_future_entity', '3'],
+    ])
+    const head = [...dialog.querySelectorAll('#diag-mirror-counts thead th')].map((th) => th.textContent!.trim())
+    expect(head).toEqual(['数据类型', '条数'])
+    expect(dialog.querySelector('#diag-mirror-empty')).toBeNull()
+  })
+
+  it('names every entity of the protocol in Chinese', async () => {
+    const names = {
+      operator: '运营商',
+      site: '运营点',
+      message: '消息',
+      operator_account: '运营商账户',
+      application: '应用',
+      authorization_request: '授权申请',
+      authorization: '授权',
+      announcement: '公告',
+      ledger_entry: '账务流水',
+      payment_order: '支付订单',
+      refund: '退款',
+      invoice: '发票',
+      audit_entry: '审计日志',
+      stat_daily: '日统计',
+    }
+    const dialog = await openDiagnostics(Object.keys(names).map((entity, i) => ({ entity, count: i + 1 })))
+    const labels = [...dialog.querySelectorAll('#diag-mirror-counts .diag-mirror__entity')].map((e) => e.textContent)
+    expect(labels).toEqual(Object.values(names))
+  })
+
+  it('says so when the cache holds nothing yet', async () => {
+    const dialog = await openDiagnostics([])
+    expect(dialog.querySelector('#diag-mirror-counts')).toBeNull()
+    expect(dialog.querySelector('#diag-mirror-empty')!.textContent).toBe('本机缓存中还没有数据')
+  })
+})
+
+describe('finance home right after login', () => {
+  // Guard for a one-off E2E screenshot (the skeleton seen again after the figures showed).
+  // No cause was found in the UI; this pins down that nothing the shell does after a login —
+  // the first sync finishing (finance syncs now), sync now, refresh, window focus — remounts
+  // the page or empties its data.
+  it('never falls back to the loading skeleton once the figures are shown', async () => {
+    vi.useFakeTimers({ toFake: ['setInterval', 'clearInterval'] })
+    let signedIn = false
+    let synced: string | null = null
+    let progress: SyncStatus['progress'] = { applied: 0, total: 500 }
+    const calls = mockCommands({
+      settings_get: () => DEFAULT_SETTINGS,
+      session_get: () => (signedIn ? session('finance') : null),
+      auth_login: () => {
+        signedIn = true
+        return session('finance')
+      },
+      connection_state: () => ({ online: true, checked_at: '2026-11-25T08:00:00Z' }),
+      finance_overview: async () => {
+        await new Promise((resolve) => setTimeout(resolve, 30))
+        return {
+          business_date: '2026-11-25',
+          recharge_total: '1234.50',
+          recharge_count: 1,
+          consumption_total: '0',
+          refund_total: '0',
+          net_income: '1234.50',
+          pending_refunds: 0,
+          pending_invoices: 0,
+        }
+      },
+      sync_status: () => status({ last_synced_at: synced, progress }),
+      sync_conflicts: () => [],
+      sync_now: () => ({}),
+    })
+    mounted = await mountApp('/ws/finance')
+    const w = mounted.wrapper
+    expect(mounted.router.currentRoute.value.name).toBe('finance-login')
+    type('login-username', 'uat_finance')
+    type('login-password', 'Uat@123456')
+    await w.find('form').trigger('submit')
+    await settle()
+    expect(w.find('#finance-recharge-total').text()).toBe('¥ 1,234.50')
+    const page = w.find('#home-finance').element
+
+    // From here on, any skeleton node added anywhere is a regression.
+    let skeletons = 0
+    const seen = new MutationObserver(() => {
+      if (document.querySelector('[data-testid="page-loading"]')) skeletons += 1
+    })
+    seen.observe(document.body, { childList: true, subtree: true })
+
+    progress = { applied: 250, total: 500 }
+    vi.advanceTimersByTime(SYNC_POLL_MS)
+    await settle(0)
+    progress = null
+    synced = new Date().toISOString()
+    vi.advanceTimersByTime(SYNC_PROGRESS_POLL_MS)
+    await settle(0)
+    window.dispatchEvent(new Event('focus'))
+    await w.find('#sync-now').trigger('click')
+    await w.find('#page-refresh').trigger('click')
+    await settle()
+    seen.disconnect()
+
+    expect(skeletons).toBe(0)
+    expect(w.find('#home-finance').element).toBe(page)
+    expect(w.find('#finance-recharge-total').text()).toBe('¥ 1,234.50')
+    expect(callsOf(calls, 'finance_overview')).toHaveLength(2)
   })
 })
