@@ -17,6 +17,22 @@ pub const DATA_DIR_ENV: &str = "MR_DATA_DIR";
 pub const SECRET_STORE_ENV: &str = "MR_SECRET_STORE";
 /// Overrides the keychain service name (E2E runs use one per test).
 pub const KEYRING_SERVICE_ENV: &str = "MR_KEYRING_SERVICE";
+/// Days a signed-in workspace still opens offline from its cache (R-D3; default 7, 0–30).
+pub const OFFLINE_GRACE_ENV: &str = "MR_OFFLINE_GRACE_DAYS";
+
+/// The deployment's offline grace, if it set a valid one.
+fn offline_grace_days() -> Option<i64> {
+    let raw = std::env::var(OFFLINE_GRACE_ENV).ok()?;
+    match raw.trim().parse::<i64>() {
+        Ok(d) if (0..=30).contains(&d) => Some(d),
+        _ => {
+            tracing::warn!(
+                "{OFFLINE_GRACE_ENV}={raw:?} is not a number of days from 0 to 30; using 7"
+            );
+            None
+        }
+    }
+}
 
 struct Dirs {
     data: PathBuf,
@@ -91,6 +107,9 @@ pub fn run() {
                 "starting"
             );
             let core = Core::new(dirs.data, dirs.config, secret_store());
+            if let Some(days) = offline_grace_days() {
+                core.set_offline_grace(chrono::Duration::days(days));
+            }
             // Every signed-in (or restored) session syncs by itself: on start, on the server's
             // change signal, on a timer, with backoff while offline.
             tauri::async_runtime::block_on(core.set_background_sync(true));

@@ -236,7 +236,8 @@ impl App {
             }
             tokio::time::sleep(Duration::from_millis(150)).await;
         }
-        bail!("{css}: text never matched; last seen {last:?}")
+        let shot = self.failure_screenshot(css).await;
+        bail!("{css}: text never matched; last seen {last:?}{shot}")
     }
 
     /// Waits until no element matches `css` or none of the matches is displayed (a dialog
@@ -253,7 +254,8 @@ impl App {
             }
             tokio::time::sleep(Duration::from_millis(150)).await;
         }
-        bail!("{css} is still shown")
+        let shot = self.failure_screenshot(css).await;
+        bail!("{css} is still shown{shot}")
     }
 
     pub async fn click(&self, css: &str) -> anyhow::Result<()> {
@@ -304,6 +306,29 @@ impl App {
             }
         }
         bail!("launcher window not found")
+    }
+
+    /// On a failed wait: a screenshot of the moment, named after the selector, and the page's
+    /// visible text of any error alert, for the failure message.
+    async fn failure_screenshot(&self, css: &str) -> String {
+        let name: String = css
+            .chars()
+            .map(|c| if c.is_ascii_alphanumeric() { c } else { '_' })
+            .collect();
+        let alerts = self
+            .client
+            .execute(
+                "return Array.from(document.querySelectorAll('.el-alert, .el-message, .el-form-item__error')).map(e => e.textContent.trim()).join(' | ')",
+                vec![],
+            )
+            .await
+            .ok()
+            .and_then(|v| v.as_str().map(str::to_string))
+            .unwrap_or_default();
+        match self.screenshot(&format!("failure-{name}")).await {
+            Ok(path) => format!(" (screenshot {}; alerts: {alerts:?})", path.display()),
+            Err(_) => format!(" (alerts: {alerts:?})"),
+        }
     }
 
     /// Saves a PNG of the current window under `target/e2e-screenshots/`.

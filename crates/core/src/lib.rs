@@ -68,6 +68,8 @@ pub struct Core {
     /// Whether sessions run the background sync loop (off by default: tests drive
     /// `sync_once` themselves; the app turns it on at start-up).
     background_sync: AtomicBool,
+    /// How long a stored session still opens while the server is unreachable, in seconds.
+    offline_grace_secs: std::sync::atomic::AtomicI64,
 }
 
 impl std::fmt::Debug for Core {
@@ -95,7 +97,22 @@ impl Core {
             settings: Mutex::new(settings),
             sessions: tokio::sync::Mutex::new(HashMap::new()),
             background_sync: AtomicBool::new(false),
+            offline_grace_secs: std::sync::atomic::AtomicI64::new(
+                session::OFFLINE_GRACE.num_seconds(),
+            ),
         }
+    }
+
+    /// How long after its last online sign-in or refresh a stored session still opens from
+    /// the cache while offline (R-D3; 7 days unless the deployment says otherwise). Sessions
+    /// past it must sign in online again.
+    pub fn set_offline_grace(&self, grace: chrono::Duration) {
+        self.offline_grace_secs
+            .store(grace.num_seconds().max(0), Ordering::SeqCst);
+    }
+
+    pub fn offline_grace(&self) -> chrono::Duration {
+        chrono::Duration::seconds(self.offline_grace_secs.load(Ordering::SeqCst))
     }
 
     /// Turns the background sync loop on or off, for the loaded sessions and every session
@@ -346,7 +363,8 @@ impl Core {
     }
 
     /// The loaded (or restored) session of a workspace; `NotSignedIn` when there is none, or
-    /// the server ended it, or it has been offline longer than [`session::OFFLINE_GRACE`].
+    /// the server ended it, or it has been offline longer than the offline grace
+    /// ([`Core::set_offline_grace`]).
     pub async fn session(&self, workspace: Workspace) -> Result<Arc<ActiveSession>, CoreError> {
         let mut sessions = self.sessions.lock().await;
         if let Some(s) = sessions.get(&workspace) {
@@ -371,7 +389,7 @@ impl Core {
                 reason: None,
             });
         };
-        if !stored.within_offline_grace(Utc::now()) {
+        if !stored.within_offline_grace(Utc::now(), self.offline_grace()) {
             let (secrets, key) = (self.secrets.clone(), secret_key(workspace));
             blocking(move || secrets.delete(&key)).await?;
             return Err(CoreError::NotSignedIn {

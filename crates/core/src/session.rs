@@ -26,7 +26,8 @@ use crate::sync_loop::SyncRuntime;
 
 /// Refresh this long before the access token's stated expiry (clock skew, request time).
 pub const REFRESH_MARGIN: Duration = Duration::seconds(30);
-/// A stored session opens offline for this long after the last online sign-in or refresh (R-D3).
+/// A stored session opens offline for this long after the last online sign-in or refresh (R-D3),
+/// unless the deployment sets another value ([`crate::Core::set_offline_grace`]).
 pub const OFFLINE_GRACE: Duration = Duration::days(7);
 
 pub fn secret_key(workspace: Workspace) -> String {
@@ -93,8 +94,8 @@ impl StoredSession {
             .max(self.signed_in_at)
     }
 
-    pub fn within_offline_grace(&self, now: DateTime<Utc>) -> bool {
-        now - self.last_online() <= OFFLINE_GRACE
+    pub fn within_offline_grace(&self, now: DateTime<Utc>, grace: Duration) -> bool {
+        now - self.last_online() <= grace
     }
 }
 

@@ -629,3 +629,58 @@ async fn server_check_and_role_typed_handles(pool: PgPool) {
         ErrorCode::NotSignedIn
     );
 }
+
+// R-D3: a stored session opens offline only within the offline grace (7 days by default,
+// configurable by the deployment); past it, the user must sign in online again.
+#[tokio::test]
+async fn a_stored_session_opens_offline_only_within_the_grace() {
+    let m = Machine::new();
+    let stored_at = |days_ago: i64| StoredSession {
+        access_token: "a".repeat(40),
+        refresh_token: "r".repeat(40),
+        access_expires_at: Utc::now() - chrono::Duration::days(days_ago)
+            + chrono::Duration::minutes(10),
+        user: mr_protocol::auth::UserInfo {
+            id: uuid::Uuid::now_v7(),
+            username: "grace".into(),
+            display_name: "宽限期测试".into(),
+            role: Role::Admin,
+        },
+        server_url: "http://127.0.0.1:9".into(),
+        workspace: Workspace::Admin,
+        signed_in_at: Utc::now() - chrono::Duration::days(days_ago),
+        refreshed_at: None,
+    };
+    let core = m.start();
+    assert_eq!(core.offline_grace(), chrono::Duration::days(7));
+    m.put_stored(&stored_at(6));
+    assert!(
+        core.session_get(Workspace::Admin).await.unwrap().is_some(),
+        "6 days: opens"
+    );
+
+    let core = m.start();
+    m.put_stored(&stored_at(8));
+    assert_eq!(
+        core.session_get(Workspace::Admin).await.unwrap(),
+        None,
+        "8 days: too old"
+    );
+    assert_eq!(m.stored(Workspace::Admin), None, "and its tokens are gone");
+
+    let core = m.start();
+    core.set_offline_grace(chrono::Duration::days(10));
+    m.put_stored(&stored_at(8));
+    assert!(
+        core.session_get(Workspace::Admin).await.unwrap().is_some(),
+        "grace of 10 days"
+    );
+    let core = m.start();
+    core.set_offline_grace(chrono::Duration::days(1));
+    m.put_stored(&stored_at(2));
+    assert_eq!(
+        core.session_get(Workspace::Admin).await.unwrap(),
+        None,
+        "grace of 1 day"
+    );
+}
