@@ -14,28 +14,6 @@ use serde_json::json;
 use sqlx::PgPool;
 use uuid::Uuid;
 
-/// Reads the event stream until `event: <name>` arrives, or `None` after `wait`.
-async fn next_event(
-    resp: &mut reqwest::Response,
-    buf: &mut String,
-    name: &str,
-    wait: Duration,
-) -> Option<()> {
-    let needle = format!("event: {name}");
-    let deadline = tokio::time::Instant::now() + wait;
-    loop {
-        if let Some(pos) = buf.find(&needle) {
-            buf.drain(..pos + needle.len());
-            return Some(());
-        }
-        let chunk = tokio::time::timeout_at(deadline, resp.chunk())
-            .await
-            .ok()?
-            .ok()??;
-        buf.push_str(&String::from_utf8_lossy(&chunk));
-    }
-}
-
 #[sqlx::test(migrator = "mr_server::MIGRATOR")]
 async fn a_change_through_one_replica_reaches_a_client_on_another(pool: PgPool) {
     let c = start(pool.clone()).await; // replica A

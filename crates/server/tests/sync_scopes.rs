@@ -432,28 +432,6 @@ async fn authorizations_never_leak_and_revocations_leave_the_cache(pool: PgPool)
     );
 }
 
-/// Reads the event stream until `event: <name>` arrives, or `None` after `wait`.
-async fn next_event(
-    resp: &mut reqwest::Response,
-    buf: &mut String,
-    name: &str,
-    wait: Duration,
-) -> Option<()> {
-    let needle = format!("event: {name}");
-    let deadline = tokio::time::Instant::now() + wait;
-    loop {
-        if let Some(pos) = buf.find(&needle) {
-            buf.drain(..pos + needle.len());
-            return Some(());
-        }
-        let chunk = tokio::time::timeout_at(deadline, resp.chunk())
-            .await
-            .ok()?
-            .ok()??;
-        buf.push_str(&String::from_utf8_lossy(&chunk));
-    }
-}
-
 #[sqlx::test(migrator = "mr_server::MIGRATOR")]
 async fn staff_event_streams_wake_only_for_their_scope(pool: PgPool) {
     let c = start(pool.clone()).await;

@@ -5,6 +5,7 @@ use mr_server::testing::TestServer;
 use reqwest::{Method, StatusCode};
 use serde_json::{json, Value};
 use sqlx::PgPool;
+use std::time::Duration;
 
 pub const PW: &str = "Uat@123456";
 
@@ -145,5 +146,27 @@ impl Ctx {
             json!({ "username": username, "password": "Staff123456", "display_name": "测试员工", "role": role }),
         )
         .await
+    }
+}
+
+/// Reads the event stream until `event: <name>` arrives, or `None` after `wait`.
+pub async fn next_event(
+    resp: &mut reqwest::Response,
+    buf: &mut String,
+    name: &str,
+    wait: Duration,
+) -> Option<()> {
+    let needle = format!("event: {name}");
+    let deadline = tokio::time::Instant::now() + wait;
+    loop {
+        if let Some(pos) = buf.find(&needle) {
+            buf.drain(..pos + needle.len());
+            return Some(());
+        }
+        let chunk = tokio::time::timeout_at(deadline, resp.chunk())
+            .await
+            .ok()?
+            .ok()??;
+        buf.push_str(&String::from_utf8_lossy(&chunk));
     }
 }
