@@ -445,6 +445,48 @@ pub async fn messages(conn: &mut SqliteConnection) -> Result<Vec<MessageRow>, Co
         .collect()
 }
 
+/// One page of messages, newest first. `read_here` are messages marked read on this device
+/// and not confirmed yet: they count as read (and leave an unread-only page).
+pub async fn messages_page(
+    conn: &mut SqliteConnection,
+    offset: i64,
+    limit: i64,
+    unread_only: bool,
+    read_here: &[Uuid],
+) -> Result<Vec<MessageRow>, CoreError> {
+    let ids = serde_json::to_string(&read_here).map_err(|e| CoreError::Cache(e.to_string()))?;
+    sqlx::query_as::<_, MessageDb>(
+        "SELECT * FROM messages
+          WHERE NOT ? OR (is_read = 0 AND id NOT IN (SELECT value FROM json_each(?)))
+          ORDER BY created_at DESC, id DESC LIMIT ? OFFSET ?",
+    )
+    .bind(unread_only)
+    .bind(ids)
+    .bind(limit)
+    .bind(offset)
+    .fetch_all(&mut *conn)
+    .await?
+    .into_iter()
+    .map(MessageRow::try_from)
+    .collect()
+}
+
+/// (all messages, unread ones), with `read_here` counted as read.
+pub async fn message_counts(
+    conn: &mut SqliteConnection,
+    read_here: &[Uuid],
+) -> Result<(i64, i64), CoreError> {
+    let ids = serde_json::to_string(&read_here).map_err(|e| CoreError::Cache(e.to_string()))?;
+    Ok(sqlx::query_as(
+        "SELECT count(*),
+                coalesce(sum(is_read = 0 AND id NOT IN (SELECT value FROM json_each(?))), 0)
+           FROM messages",
+    )
+    .bind(ids)
+    .fetch_one(&mut *conn)
+    .await?)
+}
+
 /// One operator row (an operator's cache holds just its own).
 pub async fn operator(
     conn: &mut SqliteConnection,

@@ -17,7 +17,7 @@ use crate::api::paths;
 use crate::cache::{snapshot_keys, Snapshot};
 use crate::error::CoreError;
 use crate::session::ActiveSession;
-use crate::views::{MessageView, ProfileView, SiteInput, SiteView};
+use crate::views::{MessagePage, MessageQuery, MessageView, ProfileView, SiteInput, SiteView};
 use crate::{mirror, outbox, overlay};
 
 #[derive(Debug, Clone)]
@@ -132,9 +132,56 @@ impl OperatorOps {
         Ok(overlay::messages(rows, &queued))
     }
 
+    /// One page of the message centre: the cache can hold many thousands of messages, and
+    /// only a page of them ever crosses to the UI.
+    pub async fn message_page(&self, q: MessageQuery) -> Result<MessagePage, CoreError> {
+        if !(1..=200).contains(&q.limit) || q.offset < 0 {
+            return Err(CoreError::Invalid {
+                code: ErrorCode::ValidationFailed,
+                field: "limit",
+                reason: format!("offset {} / limit {} out of range", q.offset, q.limit),
+            });
+        }
+        let mut tx = self.session.cache().pool().begin().await?;
+        let queued = overlay::queued(&outbox::entries(&mut tx).await?);
+        let read_here = overlay::read_here(&queued);
+        let rows =
+            mirror::messages_page(&mut tx, q.offset, q.limit, q.unread_only, &read_here).await?;
+        let (all, unread) = mirror::message_counts(&mut tx, &read_here).await?;
+        tx.commit().await?;
+        Ok(MessagePage {
+            items: overlay::messages(rows, &queued),
+            total: if q.unread_only { unread } else { all },
+            unread,
+        })
+    }
+
     pub async fn unread_count(&self) -> Result<i64, CoreError> {
-        let unread = self.messages().await?.iter().filter(|m| !m.is_read).count();
-        Ok(i64::try_from(unread).unwrap_or(i64::MAX))
+        let mut tx = self.session.cache().pool().begin().await?;
+        let queued = overlay::queued(&outbox::entries(&mut tx).await?);
+        let (_, unread) = mirror::message_counts(&mut tx, &overlay::read_here(&queued)).await?;
+        tx.commit().await?;
+        Ok(unread)
+    }
+
+    /// "全部已读": queues a mark-read for every unread message; returns how many.
+    pub async fn mark_all_messages_read(&self) -> Result<i64, CoreError> {
+        let _queue = self.session.lock_queue().await;
+        let unread: Vec<Uuid> = self
+            .messages()
+            .await?
+            .into_iter()
+            .filter(|m| !m.is_read)
+            .map(|m| m.id)
+            .collect();
+        for message_id in &unread {
+            self.session
+                .queue_locked(&Command::MessageMarkRead {
+                    message_id: *message_id,
+                })
+                .await?;
+        }
+        Ok(i64::try_from(unread.len()).unwrap_or(i64::MAX))
     }
 
     /// Marks a message read; one that reads as read already queues nothing.

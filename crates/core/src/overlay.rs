@@ -101,6 +101,17 @@ pub fn messages(mirror: Vec<MessageRow>, queued: &[Queued]) -> Vec<MessageView> 
     out
 }
 
+/// Messages marked read by queued commands.
+pub fn read_here(queued: &[Queued]) -> Vec<Uuid> {
+    queued
+        .iter()
+        .filter_map(|q| match &q.command {
+            Command::MessageMarkRead { message_id } => Some(*message_id),
+            _ => None,
+        })
+        .collect()
+}
+
 /// The operator's profile with a queued edit applied. `None` before the first pull.
 pub fn profile(mirror: Option<OperatorProfile>, queued: &[Queued]) -> Option<ProfileView> {
     let mut view = ProfileView {

@@ -87,6 +87,29 @@ impl MessageView {
     }
 }
 
+/// One page of the message centre, newest first, with the counts the page shows.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, TS)]
+pub struct MessagePage {
+    pub items: Vec<MessageView>,
+    /// Messages matching the filter (for the pager).
+    #[ts(type = "number")]
+    pub total: i64,
+    /// Unread messages in all (read ones pending on this device count as read).
+    #[ts(type = "number")]
+    pub unread: i64,
+}
+
+/// Which page of the message centre to read.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, TS)]
+pub struct MessageQuery {
+    #[ts(type = "number")]
+    pub offset: i64,
+    /// 1 to 200.
+    #[ts(type = "number")]
+    pub limit: i64,
+    pub unread_only: bool,
+}
+
 /// The operator's own profile (R-O1).
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, TS)]
 pub struct ProfileView {
@@ -185,6 +208,8 @@ pub fn export_all(dir: &std::path::Path) -> Result<(), ts_rs::ExportError> {
         SiteView,
         SiteInput,
         MessageView,
+        MessagePage,
+        MessageQuery,
         ProfileView,
         SyncStatus,
         SyncProgress,

@@ -1168,3 +1168,82 @@ async fn an_unsupported_protocol_asks_for_an_update_and_keeps_the_queue(pool: Pg
     let status = ops.sync_status().await.unwrap();
     assert!(!status.update_required && status.pending == 0, "{status:?}");
 }
+
+// R-O12 at scale: the message centre is read a page at a time from the cache; reads queued on
+// this device count as read in the page, the filter and the counts; "read all" queues them all.
+#[sqlx::test(migrator = "mr_server::MIGRATOR")]
+async fn the_message_centre_pages_through_the_cache(pool: PgPool) {
+    use mr_core::views::MessageQuery;
+    uat(&pool).await;
+    let server = TestServer::spawn(pool.clone()).await;
+    let relay = Relay::start(server.addr).await;
+    let m = Machine::new();
+    let core = m.start(&relay.url()).await;
+    let (ops, me) = operator_signed_in(&core).await;
+    sqlx::query(
+        "INSERT INTO messages (operator_id, kind, title, body, is_read, read_at, created_at)
+         SELECT $1, 'system', '通知 ' || g, '内容', g % 3 = 0, CASE WHEN g % 3 = 0 THEN now() END,
+                now() - make_interval(mins => 100 - g)
+           FROM generate_series(1, 45) g",
+    )
+    .bind(me)
+    .execute(&pool)
+    .await
+    .unwrap();
+    sync_until(&ops, "45 messages", || async {
+        sqlite_count(&ops, "SELECT count(*) FROM messages").await == 45
+    })
+    .await;
+    let page = |offset, unread_only| MessageQuery {
+        offset,
+        limit: 20,
+        unread_only,
+    };
+    let first = ops.message_page(page(0, false)).await.unwrap();
+    assert_eq!((first.total, first.unread, first.items.len()), (45, 30, 20));
+    assert_eq!(first.items[0].title, "通知 45", "newest first");
+    let last = ops.message_page(page(40, false)).await.unwrap();
+    assert_eq!(last.items.len(), 5);
+    assert_eq!(ops.unread_count().await.unwrap(), 30);
+
+    // Offline, one read queued: it reads as read everywhere before the server knows.
+    relay.cut();
+    let newest_unread = ops.message_page(page(0, true)).await.unwrap().items[0].clone();
+    ops.mark_message_read(newest_unread.id).await.unwrap();
+    let unread = ops.message_page(page(0, true)).await.unwrap();
+    assert_eq!((unread.total, unread.unread), (29, 29));
+    assert!(unread
+        .items
+        .iter()
+        .all(|m| m.id != newest_unread.id && !m.is_read));
+    let all = ops.message_page(page(0, false)).await.unwrap();
+    let shown = all.items.iter().find(|m| m.id == newest_unread.id).unwrap();
+    assert!(shown.is_read && shown.pending);
+
+    assert_eq!(ops.mark_all_messages_read().await.unwrap(), 29);
+    assert_eq!(ops.unread_count().await.unwrap(), 0);
+    assert_eq!(
+        ops.message_page(page(0, true)).await.unwrap().items.len(),
+        0
+    );
+    assert!(ops
+        .message_page(MessageQuery {
+            offset: 0,
+            limit: 0,
+            unread_only: false
+        })
+        .await
+        .is_err());
+
+    relay.restore(server.addr);
+    sync_settled(&ops).await;
+    assert_eq!(
+        pg_count(
+            &pool,
+            "SELECT count(*) FROM messages WHERE operator_id = $1 AND NOT is_read",
+            me
+        )
+        .await,
+        0
+    );
+}

@@ -1,6 +1,7 @@
 //! Operator workspace commands. Sites, messages and the profile are read from the local cache
 //! (mirror + queued commands); changes are queued and delivered by the sync engine.
 
+use mr_core::views::{MessagePage, MessageQuery};
 use mr_core::{Core, MessageView, ProfileView, SiteInput, SiteView};
 use mr_protocol::home::OperatorHome;
 use mr_protocol::sync::ProfileFields;
@@ -47,6 +48,28 @@ pub async fn operator_site_delete(core: State<'_, Core>, site_id: Uuid) -> CmdRe
 pub async fn operator_messages(core: State<'_, Core>) -> CmdResult<Vec<MessageView>> {
     let ops = core.operator().await.or_body(&core)?;
     ops.messages().await.or_body(&core)
+}
+
+/// One page of the message centre (the list never ships whole to the UI).
+#[tauri::command]
+pub async fn operator_message_page(
+    core: State<'_, Core>,
+    query: MessageQuery,
+) -> CmdResult<MessagePage> {
+    let ops = core.operator().await.or_body(&core)?;
+    ops.message_page(query).await.or_body(&core)
+}
+
+#[tauri::command]
+pub async fn operator_unread_count(core: State<'_, Core>) -> CmdResult<i64> {
+    let ops = core.operator().await.or_body(&core)?;
+    ops.unread_count().await.or_body(&core)
+}
+
+#[tauri::command]
+pub async fn operator_messages_read_all(core: State<'_, Core>) -> CmdResult<i64> {
+    let ops = core.operator().await.or_body(&core)?;
+    ops.mark_all_messages_read().await.or_body(&core)
 }
 
 #[tauri::command]
