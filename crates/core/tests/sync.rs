@@ -37,6 +37,9 @@ struct Relay {
     target: Arc<Mutex<Option<SocketAddr>>>,
     conns: Arc<Mutex<Vec<JoinHandle<()>>>>,
     accept: JoinHandle<()>,
+    /// Requests reach the server, but its answers are thrown away and the connection closed:
+    /// "the server committed, then the reply was lost".
+    lose_replies: Arc<std::sync::atomic::AtomicBool>,
 }
 
 impl Relay {
@@ -45,16 +48,32 @@ impl Relay {
         let addr = listener.local_addr().unwrap();
         let target = Arc::new(Mutex::new(Some(to)));
         let conns = Arc::new(Mutex::new(Vec::<JoinHandle<()>>::new()));
-        let (t, c) = (target.clone(), conns.clone());
+        let lose_replies = Arc::new(std::sync::atomic::AtomicBool::new(false));
+        let (t, c, lose) = (target.clone(), conns.clone(), lose_replies.clone());
         let accept = tokio::spawn(async move {
             while let Ok((mut inbound, _)) = listener.accept().await {
                 let Some(to) = *t.lock().unwrap() else {
                     drop(inbound); // "the server is down": the connection dies at once
                     continue;
                 };
+                let lose = lose.load(std::sync::atomic::Ordering::SeqCst);
                 c.lock().unwrap().push(tokio::spawn(async move {
-                    if let Ok(mut outbound) = TcpStream::connect(to).await {
+                    let Ok(mut outbound) = TcpStream::connect(to).await else {
+                        return;
+                    };
+                    if !lose {
                         let _ = tokio::io::copy_bidirectional(&mut inbound, &mut outbound).await;
+                        return;
+                    }
+                    use tokio::io::AsyncReadExt;
+                    let (mut from_client, _to_client) = inbound.split();
+                    let (mut from_server, mut to_server) = outbound.split();
+                    let mut first_reply_byte = [0u8; 1];
+                    // Forward the request until the server starts answering; then drop both
+                    // ends, so the answer never arrives.
+                    tokio::select! {
+                        _ = tokio::io::copy(&mut from_client, &mut to_server) => {}
+                        _ = from_server.read(&mut first_reply_byte) => {}
                     }
                 }));
             }
@@ -64,6 +83,7 @@ impl Relay {
             target,
             conns,
             accept,
+            lose_replies,
         }
     }
 
@@ -81,6 +101,12 @@ impl Relay {
 
     fn restore(&self, to: SocketAddr) {
         *self.target.lock().unwrap() = Some(to);
+    }
+
+    /// From now on (new connections), the server's answers are lost.
+    fn lose_replies(&self, on: bool) {
+        self.lose_replies
+            .store(on, std::sync::atomic::Ordering::SeqCst);
     }
 }
 
@@ -694,6 +720,55 @@ async fn offline_commands_apply_in_order_once_the_server_is_back(pool: PgPool) {
     assert_eq!(ops.session().outbox().await.unwrap()[0].seq, 7);
     assert_eq!(ops.sync_now().await.unwrap().accepted, 1);
     sync_settled(&ops).await;
+}
+
+// R-S2, issue "Sync engine" tests: the server commits a push and its answer never reaches the
+// device (the connection dies after the commit). The device keeps the command, sends it
+// again, and the server answers from its record: applied once, no conflict.
+#[sqlx::test(migrator = "mr_server::MIGRATOR")]
+async fn a_push_committed_whose_answer_was_lost_applies_once(pool: PgPool) {
+    uat(&pool).await;
+    let server = TestServer::spawn(pool.clone()).await;
+    let relay = Relay::start(server.addr).await;
+    let m = Machine::new();
+    let core = m.start(&relay.url()).await;
+    let (ops, me) = operator_signed_in(&core).await;
+    ops.sync_now().await.unwrap();
+
+    let created = ops.create_site(site("失联店")).await.unwrap();
+    relay.cut();
+    relay.lose_replies(true);
+    relay.restore(server.addr);
+    let err = ops.session().push_outbox().await.unwrap_err();
+    assert!(err.is_offline(), "{err:?}");
+    let q = "SELECT count(*) FROM sites WHERE operator_id = $1 AND name = '失联店'";
+    eventually(5, "the server committed the lost push", || async {
+        pg_count(&pool, q, me).await == 1
+    })
+    .await;
+    let entry = ops.session().outbox().await.unwrap().remove(0);
+    assert_eq!(
+        entry.status, "pending",
+        "the device does not know it was applied"
+    );
+
+    relay.cut();
+    relay.lose_replies(false);
+    relay.restore(server.addr);
+    let report = ops.sync_now().await.unwrap();
+    assert_eq!((report.accepted, report.rejected), (1, 0));
+    sync_settled(&ops).await;
+    assert_eq!(pg_count(&pool, q, me).await, 1, "applied once");
+    let sites = ops.sites().await.unwrap();
+    assert!(sites.iter().any(|s| s.id == created.id && !s.pending));
+    assert!(ops.conflicts().await.unwrap().is_empty());
+    let duplicates: i64 =
+        sqlx::query_scalar("SELECT count(*) FROM sync_commands WHERE command_id = $1")
+            .bind(entry.command_id)
+            .fetch_one(&pool)
+            .await
+            .unwrap();
+    assert_eq!(duplicates, 1);
 }
 
 // R-S2: a push whose answer was lost is sent again and applies once.
