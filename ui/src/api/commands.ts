@@ -11,6 +11,8 @@ import type { ErrorCode } from '@/api/generated/ErrorCode'
 import type { FinanceOverview } from '@/api/generated/FinanceOverview'
 import type { LoginArgs } from '@/api/generated/LoginArgs'
 import type { LogoutArgs } from '@/api/generated/LogoutArgs'
+import type { MessagePage } from '@/api/generated/MessagePage'
+import type { MessageQuery } from '@/api/generated/MessageQuery'
 import type { MessageView } from '@/api/generated/MessageView'
 import type { OperatorHome } from '@/api/generated/OperatorHome'
 import type { ProfileFields } from '@/api/generated/ProfileFields'
@@ -91,8 +93,15 @@ export const api = {
     call<SiteView>('operator_site_update', { siteId, args }),
   operatorSiteDelete: (siteId: string) => call<void>('operator_site_delete', { siteId }),
   operatorMessages: () => call<MessageView[]>('operator_messages'),
+  /** One page of the message centre, newest first (limit 1 to 200), with the pager's total
+   * and the unread count; never the whole list. */
+  operatorMessagePage: (query: MessageQuery) => call<MessagePage>('operator_message_page', { query }),
+  /** Unread messages in all (read ones pending on this device count as read). */
+  operatorUnreadCount: () => call<number>('operator_unread_count'),
   operatorMessageRead: (messageId: string) =>
     call<MessageView>('operator_message_read', { messageId }),
+  /** "全部已读": queues every unread message as read (works offline); how many were queued. */
+  operatorMessagesReadAll: () => call<number>('operator_messages_read_all'),
   operatorProfile: () => call<ProfileView | null>('operator_profile'),
   operatorProfileUpdate: (args: ProfileFields) =>
     call<ProfileView | null>('operator_profile_update', { args }),

@@ -31,13 +31,21 @@ export function useAsyncData<T>(fetcher: () => Promise<T>, workspace?: Workspace
   const router = useRouter()
   const sessions = useSessionStore()
 
+  /** Each reload's number; an answer that arrives after a newer reload started is dropped
+   * (e.g. a paged list flipped twice quickly: the first page must not land last). */
+  let latest = 0
+
   async function reload(): Promise<void> {
+    const seq = ++latest
     loading.value = true
     error.value = null
     try {
-      data.value = await fetcher()
+      const next = await fetcher()
+      if (seq !== latest) return
+      data.value = next
       loadedAt.value = new Date()
     } catch (err) {
+      if (seq !== latest) return
       const body = toErrorBody(err)
       error.value = body
       if (workspace && SESSION_ENDED_CODES.includes(body.code)) {
@@ -46,7 +54,7 @@ export function useAsyncData<T>(fetcher: () => Promise<T>, workspace?: Workspace
         await router.replace(loginRoute(workspace))
       }
     } finally {
-      loading.value = false
+      if (seq === latest) loading.value = false
     }
   }
 

@@ -3,8 +3,9 @@
 //
 // URL switches (before the #): ?signedin=1 (every workspace starts signed in), ?offline=1
 // (connection badge offline, server check fails), ?fail=1 (home data fails), ?slow=1 (2 s delay),
-// ?locale=en. Sync: sites, messages and the profile live in memory; every change is queued
-// ("待同步") until the next sync_now (or 8 s later); ?conflicts=1 starts with two conflicts.
+// ?locale=en, ?messages=N (N more messages, for the message centre's pager). Sync: sites,
+// messages and the profile live in memory; every change is queued ("待同步") until the next
+// sync_now (or 8 s later); ?conflicts=1 starts with two conflicts.
 // ?progress=1 runs an initial sync of 60,000 changes (header progress bar, about 12 s) after each
 // login or page load, ?progress=open the same with no known total (indeterminate bar);
 // ?update=1 answers as a server that no longer speaks this app's protocol (426, 需要更新).
@@ -14,6 +15,8 @@ import { mockIPC } from '@tauri-apps/api/mocks'
 import type { AdminOverview } from '@/api/generated/AdminOverview'
 import type { AppSettings } from '@/api/generated/AppSettings'
 import type { Conflict } from '@/api/generated/Conflict'
+import type { MessagePage } from '@/api/generated/MessagePage'
+import type { MessageQuery } from '@/api/generated/MessageQuery'
 import type { MessageView } from '@/api/generated/MessageView'
 import type { ProfileFields } from '@/api/generated/ProfileFields'
 import type { SiteInput } from '@/api/generated/SiteInput'
@@ -221,6 +224,17 @@ const messages: MessageView[] = [
   message(3, 'announcement', '平台维护通知', '平台将于本周六 02:00-04:00 进行维护，期间暂停授权申请。', false, 60 * 26),
   message(4, 'payment', '充值到账', '您于 11-20 充值的 ¥ 10,000.00 已到账。', true, 60 * 24 * 5),
 ]
+// ?messages=N adds N older notices, for the message centre's pager (every third unread).
+for (let i = 1, extra = Math.min(parseInt(params.get('messages') ?? '', 10) || 0, 100_000); i <= extra; i++) {
+  messages.push({
+    ...message(0, 'announcement', `系统通知 ${i}`, `第 ${i} 条通知内容`, i % 3 !== 0, 60 * 24 * 6 + i),
+    id: `0193a1f0-0000-7000-8000-1${String(i).padStart(11, '0')}`,
+  })
+}
+/** Unread in all (read ones pending here count as read, as in the core). */
+function unreadMessages(): number {
+  return messages.filter((m) => !m.is_read).length
+}
 const profile = { ...operatorHome().profile }
 let profilePending = false
 let pendingCount = 0
@@ -517,6 +531,37 @@ async function handle(cmd: string, payload: Payload): Promise<unknown> {
     case 'operator_messages':
       requireSession('operator')
       return messages.map((m) => ({ ...m }))
+    case 'operator_message_page': {
+      requireSession('operator')
+      const q = p.query as MessageQuery
+      if (!(q.limit >= 1 && q.limit <= 200) || q.offset < 0) {
+        fail('VALIDATION_FAILED', '分页参数超出范围', 'Page out of range', { field: 'limit' })
+      }
+      const newest = [...messages].sort((a, b) => b.created_at.localeCompare(a.created_at))
+      const matching = q.unread_only ? newest.filter((m) => !m.is_read) : newest
+      const page: MessagePage = {
+        items: matching.slice(q.offset, q.offset + q.limit).map((m) => ({ ...m })),
+        total: matching.length,
+        unread: unreadMessages(),
+      }
+      return page
+    }
+    case 'operator_unread_count':
+      requireSession('operator')
+      return unreadMessages()
+    case 'operator_messages_read_all': {
+      // like the core: one queued mark-read per unread message; returns how many
+      requireSession('operator')
+      const now = new Date().toISOString()
+      let count = 0
+      for (const m of messages) {
+        if (m.is_read) continue
+        Object.assign(m, { is_read: true, read_at: now, pending: true })
+        queued()
+        count += 1
+      }
+      return count
+    }
     case 'operator_message_read': {
       const m = messages.find((x) => x.id === p.messageId)
       if (!m) fail('NOT_FOUND', '消息不存在', 'No such message')

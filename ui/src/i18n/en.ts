@@ -284,6 +284,7 @@ const en: MessageSchema = {
     subtitle: 'Platform notices, licensing and billing reminders',
     unreadOnly: 'Unread only',
     readAll: 'Mark all read',
+    readAllDone: 'Marked {count} message as read; it syncs automatically | Marked {count} messages as read; they sync automatically',
     markRead: 'Mark read',
     unreadCount: '{count} unread',
     allRead: 'All read',

@@ -282,6 +282,7 @@ const zhCN = {
     subtitle: '平台通知、授权与财务提醒',
     unreadOnly: '只看未读',
     readAll: '全部已读',
+    readAllDone: '已将 {count} 条消息标为已读，将自动同步到服务器',
     markRead: '标为已读',
     unreadCount: '{count} 条未读',
     allRead: '全部已读',

@@ -109,7 +109,8 @@ export const useSyncStore = defineStore('sync', () => {
   async function loadUnread(): Promise<void> {
     if (workspace.value !== 'operator') return
     try {
-      unread.value = (await api.operatorMessages()).filter((m) => !m.is_read).length
+      // a count from the cache, not the whole list (a cache may hold 100,000+ messages)
+      unread.value = await api.operatorUnreadCount()
     } catch {
       // the badge keeps its last value
     }

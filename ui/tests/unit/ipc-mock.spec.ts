@@ -70,3 +70,31 @@ describe('dev IPC mock: sync', () => {
     expect(mounted.wrapper.find('#sync-update-required').exists()).toBe(true)
   })
 })
+
+describe('dev IPC mock: message centre', () => {
+  it('pages, counts and marks all read like the core', async () => {
+    await api.authLogin({ workspace: 'operator', username: 'uat_operator', password: 'Uat@123456' })
+    const first = await api.operatorMessagePage({ offset: 0, limit: 2, unread_only: false })
+    expect(first.total).toBe(4)
+    expect(first.unread).toBe(3)
+    expect(first.items.map((m) => m.title)).toEqual(['授权申请已通过', '账户余额不足提醒'])
+    const rest = await api.operatorMessagePage({ offset: 2, limit: 2, unread_only: false })
+    expect(rest.items.map((m) => m.title)).toEqual(['平台维护通知', '充值到账'])
+    const unread = await api.operatorMessagePage({ offset: 0, limit: 20, unread_only: true })
+    expect(unread.total).toBe(3)
+    expect(unread.items.every((m) => !m.is_read)).toBe(true)
+    expect(await api.operatorUnreadCount()).toBe(3)
+    await expect(api.operatorMessagePage({ offset: 0, limit: 0, unread_only: false })).rejects.toMatchObject({
+      code: 'VALIDATION_FAILED',
+    })
+
+    expect(await api.operatorMessagesReadAll()).toBe(3)
+    expect(await api.operatorUnreadCount()).toBe(0)
+    const after = await api.operatorMessagePage({ offset: 0, limit: 20, unread_only: false })
+    expect(after.unread).toBe(0)
+    expect(after.items.every((m) => m.is_read)).toBe(true)
+    expect(after.items.filter((m) => m.pending)).toHaveLength(3)
+    expect((await api.syncStatus('operator')).pending).toBe(3)
+    expect(await api.operatorMessagesReadAll()).toBe(0)
+  })
+})

@@ -1,11 +1,13 @@
 import { afterEach, describe, expect, it, vi } from 'vitest'
 import { clearMocks } from '@tauri-apps/api/mocks'
 import type { Conflict } from '@/api/generated/Conflict'
+import type { MessagePage } from '@/api/generated/MessagePage'
+import type { MessageQuery } from '@/api/generated/MessageQuery'
 import type { MessageView } from '@/api/generated/MessageView'
 import type { SiteView } from '@/api/generated/SiteView'
 import type { SyncStatus } from '@/api/generated/SyncStatus'
-import { applyLocale } from '@/i18n'
-import { SYNC_POLL_MS, SYNC_PROGRESS_POLL_MS } from '@/stores/sync'
+import { applyLocale, i18n } from '@/i18n'
+import { SYNC_POLL_MS, SYNC_PROGRESS_POLL_MS, useSyncStore } from '@/stores/sync'
 import {
   DEFAULT_SETTINGS,
   bodyText,
@@ -64,7 +66,7 @@ function operator(extra: Record<string, Handler> = {}): Record<string, Handler> 
     connection_state: () => ({ online: true, checked_at: '2026-11-25T08:00:00Z' }),
     sync_status: () => status(),
     sync_conflicts: () => [],
-    operator_messages: () => [],
+    operator_unread_count: () => 0,
     ...extra,
   }
 }
@@ -254,30 +256,77 @@ describe('消息中心', () => {
     return { id, kind: 'system', title, body: `${title}的内容`, is_read: read, read_at: read ? at : null, created_at: at, pending: false }
   }
 
+  /** `n` messages, 消息 n the newest; every third (消息 3, 6, …) already read. */
+  function many(n: number): MessageView[] {
+    return Array.from({ length: n }, (_, k) => {
+      const i = k + 1
+      const at = new Date(Date.UTC(2026, 10, 1, 0, i)).toISOString()
+      return msg(`m${i}`, `消息 ${i}`, i % 3 === 0, at)
+    })
+  }
+
+  /** The core's paged message commands over `list` (newest first, counts, read-all). */
+  function messageCommands(list: MessageView[]): Record<string, Handler> {
+    const unread = () => list.filter((m) => !m.is_read).length
+    const markRead = (m: MessageView) =>
+      Object.assign(m, { is_read: true, read_at: '2026-11-25T08:00:00Z', pending: true })
+    return {
+      operator_message_page: (p): MessagePage => {
+        const q = p.query as MessageQuery
+        const newest = [...list].sort((a, b) => b.created_at.localeCompare(a.created_at))
+        const matching = q.unread_only ? newest.filter((m) => !m.is_read) : newest
+        return {
+          items: matching.slice(q.offset, q.offset + q.limit).map((m) => ({ ...m })),
+          total: matching.length,
+          unread: unread(),
+        }
+      },
+      operator_unread_count: () => unread(),
+      operator_message_read: (p) => {
+        const m = list.find((x) => x.id === p.messageId)!
+        if (!m.is_read) markRead(m)
+        return { ...m }
+      },
+      operator_messages_read_all: () => {
+        const todo = list.filter((m) => !m.is_read)
+        todo.forEach(markRead)
+        return todo.length
+      },
+      sync_status: () => status({ pending: list.filter((m) => m.pending).length }),
+    }
+  }
+
+  const titles = (m: Mounted) => m.wrapper.findAll('.message__title').map((e) => e.text())
+  const queries = (calls: ReturnType<typeof mockCommands>) =>
+    callsOf(calls, 'operator_message_page').map((c) => c.payload.query as MessageQuery)
+  const lastQuery = (calls: ReturnType<typeof mockCommands>) => queries(calls).at(-1)
+
+  async function goToPage(n: number): Promise<void> {
+    const li = [...document.querySelectorAll<HTMLElement>('#messages-pagination .el-pager li')].find(
+      (e) => e.textContent?.trim() === String(n),
+    )
+    if (!li) throw new Error(`no pager button ${n}`)
+    li.click()
+    await settle(0)
+  }
+
   it('newest first, unread bold, mark read queues and updates the badge', async () => {
     const list = [
       msg('m1', '旧消息', false, '2026-11-20T08:00:00Z'),
       msg('m2', '新消息', false, '2026-11-24T08:00:00Z'),
       msg('m3', '已读消息', true, '2026-11-22T08:00:00Z'),
     ]
-    const calls = mockCommands(
-      operator({
-        operator_messages: () => list.map((m) => ({ ...m })),
-        operator_message_read: (p) => {
-          const m = list.find((x) => x.id === p.messageId)!
-          Object.assign(m, { is_read: true, read_at: '2026-11-25T08:00:00Z', pending: true })
-          return m
-        },
-        sync_status: () => status({ pending: list.filter((m) => m.pending).length }),
-      }),
-    )
+    const calls = mockCommands(operator(messageCommands(list)))
     mounted = await mountApp('/ws/operator/messages')
     await settle()
     const w = mounted.wrapper
-    const titles = () => w.findAll('.message__title').map((e) => e.text())
-    expect(titles()).toEqual(['新消息', '已读消息', '旧消息'])
+    expect(titles(mounted)).toEqual(['新消息', '已读消息', '旧消息'])
+    expect(queries(calls)[0]).toEqual({ offset: 0, limit: 20, unread_only: false })
     expect(w.findAll('.message.is-unread')).toHaveLength(2)
+    expect(w.find('#messages-unread-count').text()).toBe('2 条未读')
     expect(w.find('#menu-messages-badge').text()).toBe('2')
+    // a single page: no pager
+    expect(w.find('#messages-pagination').exists()).toBe(false)
 
     await w.findAll('.message-read')[0]!.trigger('click')
     await settle()
@@ -286,30 +335,141 @@ describe('消息中心', () => {
     expect(w.find('.message-pending').exists()).toBe(true)
     expect(w.find('#menu-messages-badge').text()).toBe('1')
     expect(w.find('#sync-pending').text()).toBe('待同步 1')
+    // the whole list is never fetched, neither by the page nor for the badge
+    expect(callsOf(calls, 'operator_messages')).toHaveLength(0)
   })
 
-  it('unread-only filter and 全部已读', async () => {
-    const list = [msg('m1', '甲', false, '2026-11-20T08:00:00Z'), msg('m2', '乙', true, '2026-11-21T08:00:00Z')]
-    const calls = mockCommands(
-      operator({
-        operator_messages: () => list.map((m) => ({ ...m })),
-        operator_message_read: (p) => {
-          const m = list.find((x) => x.id === p.messageId)!
-          m.is_read = true
-          return m
-        },
-      }),
-    )
+  it('reads one page of 20 at a time: 共 45 条, page 3 holds the 5 oldest', async () => {
+    const list = many(45)
+    const calls = mockCommands(operator(messageCommands(list)))
     mounted = await mountApp('/ws/operator/messages')
     await settle()
     const w = mounted.wrapper
+    expect(w.findAll('.message')).toHaveLength(20)
+    expect(titles(mounted)[0]).toBe('消息 45')
+    expect(titles(mounted)[19]).toBe('消息 26')
+    const pager = w.find('#messages-pagination')
+    expect(pager.exists()).toBe(true)
+    expect(pager.find('.el-pagination__total').text()).toBe('共 45 条')
+    expect(pager.find('.el-pagination__jump').exists()).toBe(true)
+    expect(w.find('#messages-unread-count').text()).toBe('30 条未读')
+
+    await goToPage(3)
+    expect(lastQuery(calls)).toEqual({ offset: 40, limit: 20, unread_only: false })
+    expect(titles(mounted)).toEqual(['消息 5', '消息 4', '消息 3', '消息 2', '消息 1'])
+    expect(w.find('#messages-pagination .el-pager li.is-active').text()).toBe('3')
+    expect(callsOf(calls, 'operator_messages')).toHaveLength(0)
+  })
+
+  it('a sync reload keeps the current page, and steps back when that page is gone', async () => {
+    const list = many(45)
+    const calls = mockCommands(operator(messageCommands(list)))
+    mounted = await mountApp('/ws/operator/messages')
+    await settle()
+    await goToPage(3)
+    const sync = useSyncStore(mounted.pinia)
+
+    sync.revision += 1
+    await settle(0)
+    expect(lastQuery(calls)).toEqual({ offset: 40, limit: 20, unread_only: false })
+    expect(titles(mounted)).toHaveLength(5)
+
+    // the five oldest disappear (e.g. after a rebuild): page 3 no longer exists
+    list.splice(0, 5)
+    sync.revision += 1
+    await settle(0)
+    expect(lastQuery(calls)).toEqual({ offset: 20, limit: 20, unread_only: false })
+    expect(titles(mounted)).toHaveLength(20)
+    expect(titles(mounted).at(-1)).toBe('消息 6')
+    expect(mounted.wrapper.find('#messages-pagination .el-pager li.is-active').text()).toBe('2')
+  })
+
+  it('the unread-only filter re-queries from page 1', async () => {
+    const list = many(45)
+    const calls = mockCommands(operator(messageCommands(list)))
+    mounted = await mountApp('/ws/operator/messages')
+    await settle()
+    const w = mounted.wrapper
+    await goToPage(2)
+    expect(lastQuery(calls)).toEqual({ offset: 20, limit: 20, unread_only: false })
+
+    const before = queries(calls).length
     await w.find('#messages-unread-only').trigger('click')
     await settle(0)
-    expect(w.findAll('.message__title').map((e) => e.text())).toEqual(['甲'])
+    // one query, straight to page 1 of the unread ones
+    expect(queries(calls).slice(before)).toEqual([{ offset: 0, limit: 20, unread_only: true }])
+    expect(w.findAll('.message')).toHaveLength(20)
+    expect(w.findAll('.message.is-unread')).toHaveLength(20)
+    expect(titles(mounted).slice(0, 3)).toEqual(['消息 44', '消息 43', '消息 41'])
+    expect(w.find('#messages-pagination .el-pagination__total').text()).toBe('共 30 条')
+    expect(w.find('#messages-pagination .el-pager li.is-active').text()).toBe('1')
+
+    await goToPage(2)
+    expect(lastQuery(calls)).toEqual({ offset: 20, limit: 20, unread_only: true })
+    expect(w.findAll('.message')).toHaveLength(10)
+    // back to all messages: page 1 again
+    await w.find('#messages-unread-only').trigger('click')
+    await settle(0)
+    expect(lastQuery(calls)).toEqual({ offset: 0, limit: 20, unread_only: false })
+    expect(w.find('#messages-pagination .el-pagination__total').text()).toBe('共 45 条')
+  })
+
+  it('全部已读 is one command for every unread message; the unread figure drops to 0', async () => {
+    const list = many(45)
+    const calls = mockCommands(operator(messageCommands(list)))
+    mounted = await mountApp('/ws/operator/messages')
+    await settle()
+    const w = mounted.wrapper
+    expect(w.find('#menu-messages-badge').text()).toBe('30')
+    await w.find('#messages-unread-only').trigger('click')
+    await settle(0)
+    await goToPage(2)
+    expect(w.find('#messages-read-all').attributes('disabled')).toBeUndefined()
+
     await w.find('#messages-read-all').trigger('click')
     await settle()
-    expect(callsOf(calls, 'operator_message_read')).toHaveLength(1)
+    expect(callsOf(calls, 'operator_messages_read_all')).toHaveLength(1)
+    expect(callsOf(calls, 'operator_message_read')).toHaveLength(0)
+    expect(bodyText()).toContain('已将 30 条消息标为已读，将自动同步到服务器')
+    // page 2 of the unread ones is gone: back to page 1, which is empty
+    expect(lastQuery(calls)).toEqual({ offset: 0, limit: 20, unread_only: true })
     expect(w.find('#messages-empty').text()).toContain('没有未读消息')
+    expect(w.find('#messages-pagination').exists()).toBe(false)
+    expect(w.find('#messages-unread-count').text()).toBe('全部已读')
+    expect(w.find('#messages-read-all').attributes('disabled')).toBeDefined()
+    expect(w.find('#menu-messages-badge').exists()).toBe(false)
+    expect(w.find('#sync-pending').text()).toBe('待同步 30')
+
+    // all messages again: every one read, the ones read here still waiting for the server
+    await w.find('#messages-unread-only').trigger('click')
+    await settle(0)
+    expect(w.findAll('.message')).toHaveLength(20)
+    expect(w.findAll('.message.is-unread')).toHaveLength(0)
+    expect(w.findAll('.message-read')).toHaveLength(0)
+    expect(w.findAll('.message-pending').length).toBeGreaterThan(0)
+    expect(callsOf(calls, 'operator_messages')).toHaveLength(0)
+  })
+
+  it('the 全部已读 notice in English', () => {
+    applyLocale('en')
+    try {
+      const t = i18n.global.t
+      expect(t('messages.readAllDone', { count: 1 }, 1)).toBe('Marked 1 message as read; it syncs automatically')
+      expect(t('messages.readAllDone', { count: 30 }, 30)).toBe('Marked 30 messages as read; they sync automatically')
+    } finally {
+      applyLocale('zh-CN')
+    }
+  })
+
+  it('the sync store counts unread messages with operator_unread_count, not the whole list', async () => {
+    const calls = mockCommands(operator({ operator_sites: () => [], operator_unread_count: () => 120_000 }))
+    mounted = await mountApp('/ws/operator/sites')
+    await settle()
+    const sync = useSyncStore(mounted.pinia)
+    expect(sync.unread).toBe(120_000)
+    expect(mounted.wrapper.find('#menu-messages-badge').text()).toBe('99+')
+    expect(callsOf(calls, 'operator_unread_count').length).toBeGreaterThan(0)
+    expect(callsOf(calls, 'operator_messages')).toHaveLength(0)
   })
 })
 
