@@ -739,9 +739,17 @@ async fn a_push_committed_whose_answer_was_lost_applies_once(pool: PgPool) {
     relay.cut();
     relay.lose_replies(true);
     relay.restore(server.addr);
-    let err = ops.session().push_outbox().await.unwrap_err();
-    assert!(err.is_offline(), "{err:?}");
+    // A connection pooled before the cut may fail before the request is even sent; push until
+    // one request has reached the server (every answer is lost either way).
     let q = "SELECT count(*) FROM sites WHERE operator_id = $1 AND name = '失联店'";
+    for _ in 0..20 {
+        let err = ops.session().push_outbox().await.unwrap_err();
+        assert!(err.is_offline(), "{err:?}");
+        if pg_count(&pool, q, me).await == 1 {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
     eventually(5, "the server committed the lost push", || async {
         pg_count(&pool, q, me).await == 1
     })
