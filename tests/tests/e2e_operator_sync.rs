@@ -191,8 +191,13 @@ async fn e2e_sync_initial_progress_keeps_the_window_usable(pool: PgPool) -> anyh
     app.wait_gone("#sync-progress").await?;
     app.wait_text("#sync-state", |t| t.contains("已同步"))
         .await?;
+    // The message centre reads one page of the 120,000 from the cache.
     app.click("#menu-messages").await?;
-    app.wait_for("#page-messages").await?;
+    app.wait_for("#page-messages .message").await?;
+    app.wait_text("#messages-pagination", |t| {
+        t.contains("120000") || t.contains("120,000")
+    })
+    .await?;
     app.screenshot("e2e-sync-initial-done").await?;
     eprintln!("progress seen: {text:?}, while on the sites page: {still:?}");
     app.close().await
