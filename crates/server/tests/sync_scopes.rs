@@ -360,47 +360,60 @@ async fn authorizations_never_leak_and_revocations_leave_the_cache(pool: PgPool)
                 g.2 = false;
             }
         }
-        // Each operator pulls on from where it was, in pages of a random size.
+        // Each operator pulls on from where it was, in pages of a random size. The feed serves
+        // a transaction only once every older one on the cluster has ended (tests run in
+        // parallel), so "up to date" may still lag a moment: pull again until the mirror
+        // matches (10 s at most). No pull may ever carry another operator's row.
         for (op, token) in &ops {
             let (cursor, history) = cursors.get_mut(op).unwrap();
             let limit = rng.gen_range(2..30);
-            loop {
-                let r = pull(&c, token, cursor.as_deref(), limit).await;
-                assert_eq!(r.status, StatusCode::OK, "{r:?}");
-                for ch in r.body["changes"].as_array().unwrap() {
-                    if ch["op"] == "upsert" && ch["entity"] != "application" {
-                        let owner = if ch["entity"] == "operator" {
-                            &ch["row"]["id"]
-                        } else {
-                            &ch["row"]["operator_id"]
-                        };
-                        assert_eq!(owner.as_str().unwrap(), op.to_string(), "leaked: {ch}");
-                    }
-                    if ch["entity"] == "authorization" && ch["op"] == "upsert" {
-                        assert_eq!(
-                            ch["row"]["status"], "active",
-                            "revoked rows are tombstones: {ch}"
-                        );
-                    }
-                    history.push(ch.clone());
-                }
-                *cursor = Some(r.body["cursor"].as_str().unwrap().to_string());
-                if r.body["up_to_date"] == true {
-                    break;
-                }
-            }
-            let state = replay(history);
-            let held: BTreeSet<String> = state
-                .get("authorization")
-                .map(|m| m.keys().cloned().collect())
-                .unwrap_or_default();
             let expected: BTreeSet<String> = grants
                 .iter()
                 .filter(|(o, _, active, _)| o == op && *active)
                 .map(|(_, id, _, _)| id.to_string())
                 .collect();
-            assert_eq!(held, expected, "operator {op}, round {round}");
-            assert_eq!(state["application"].len(), apps.len());
+            let deadline = tokio::time::Instant::now() + Duration::from_secs(10);
+            loop {
+                loop {
+                    let r = pull(&c, token, cursor.as_deref(), limit).await;
+                    assert_eq!(r.status, StatusCode::OK, "{r:?}");
+                    for ch in r.body["changes"].as_array().unwrap() {
+                        if ch["op"] == "upsert" && ch["entity"] != "application" {
+                            let owner = if ch["entity"] == "operator" {
+                                &ch["row"]["id"]
+                            } else {
+                                &ch["row"]["operator_id"]
+                            };
+                            assert_eq!(owner.as_str().unwrap(), op.to_string(), "leaked: {ch}");
+                        }
+                        if ch["entity"] == "authorization" && ch["op"] == "upsert" {
+                            assert_eq!(
+                                ch["row"]["status"], "active",
+                                "revoked rows are tombstones: {ch}"
+                            );
+                        }
+                        history.push(ch.clone());
+                    }
+                    *cursor = Some(r.body["cursor"].as_str().unwrap().to_string());
+                    if r.body["up_to_date"] == true {
+                        break;
+                    }
+                }
+                let state = replay(history);
+                let held: BTreeSet<String> = state
+                    .get("authorization")
+                    .map(|m| m.keys().cloned().collect())
+                    .unwrap_or_default();
+                let apps_held = state.get("application").map_or(0, BTreeMap::len);
+                if (held == expected && apps_held == apps.len())
+                    || tokio::time::Instant::now() > deadline
+                {
+                    assert_eq!(held, expected, "operator {op}, round {round}");
+                    assert_eq!(apps_held, apps.len());
+                    break;
+                }
+                tokio::time::sleep(Duration::from_millis(100)).await;
+            }
         }
     }
     assert!(grants.iter().any(|g| !g.2), "the run revoked something");
@@ -413,17 +426,34 @@ async fn authorizations_never_leak_and_revocations_leave_the_cache(pool: PgPool)
         .execute(&pool)
         .await
         .unwrap();
-    let (changes, _, _) = pull_all(&c, token, cursor).await;
-    assert!(changes.iter().any(|ch| ch["op"] == "delete"
-        && ch["entity"] == "application"
-        && ch["id"] == apps[0].to_string()));
+    let deleted = |changes: &[Value]| {
+        changes.iter().any(|ch| {
+            ch["op"] == "delete" && ch["entity"] == "application" && ch["id"] == apps[0].to_string()
+        })
+    };
+    let deadline = tokio::time::Instant::now() + Duration::from_secs(10);
+    let mut seen = Vec::new();
+    let mut from = cursor;
+    while !deleted(&seen) {
+        assert!(
+            tokio::time::Instant::now() < deadline,
+            "no tombstone for the deactivated app"
+        );
+        let (changes, next, _) = pull_all(&c, token, from).await;
+        seen.extend(changes);
+        from = Some(next);
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
     let (admin, _) = c.tokens("uat_admin", "admin").await;
-    let (changes, _, _) = pull_all(&c, &admin, None).await;
-    let state = replay(&changes);
-    assert_eq!(
-        state["application"][&apps[0].to_string()]["is_active"],
-        false
-    );
+    let mut state = replay(&pull_all(&c, &admin, None).await.0);
+    while state["application"][&apps[0].to_string()]["is_active"] != false {
+        assert!(
+            tokio::time::Instant::now() < deadline,
+            "admins never saw the app inactive"
+        );
+        tokio::time::sleep(Duration::from_millis(100)).await;
+        state = replay(&pull_all(&c, &admin, None).await.0);
+    }
     let revoked = grants.iter().find(|g| !g.2).unwrap().1.to_string();
     assert_eq!(state["authorization"][&revoked]["status"], "revoked");
     assert_eq!(
