@@ -131,7 +131,6 @@ pub fn run() {
             commands::operator::operator_site_create,
             commands::operator::operator_site_update,
             commands::operator::operator_site_delete,
-            commands::operator::operator_messages,
             commands::operator::operator_message_read,
             commands::operator::operator_message_page,
             commands::operator::operator_unread_count,

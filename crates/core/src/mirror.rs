@@ -445,6 +445,36 @@ pub async fn messages(conn: &mut SqliteConnection) -> Result<Vec<MessageRow>, Co
         .collect()
 }
 
+/// One message, if the mirror has it.
+pub async fn message(
+    conn: &mut SqliteConnection,
+    id: Uuid,
+) -> Result<Option<MessageRow>, CoreError> {
+    sqlx::query_as::<_, MessageDb>("SELECT * FROM messages WHERE id = ?")
+        .bind(id.to_string())
+        .fetch_optional(conn)
+        .await?
+        .map(MessageRow::try_from)
+        .transpose()
+}
+
+/// Ids of the unread messages, `read_here` (marked read on this device) left out.
+pub async fn unread_message_ids(
+    conn: &mut SqliteConnection,
+    read_here: &[Uuid],
+) -> Result<Vec<Uuid>, CoreError> {
+    let ids = serde_json::to_string(&read_here).map_err(|e| CoreError::Cache(e.to_string()))?;
+    let rows: Vec<String> = sqlx::query_scalar(
+        "SELECT id FROM messages
+          WHERE is_read = 0 AND id NOT IN (SELECT value FROM json_each(?))
+          ORDER BY created_at DESC, id DESC",
+    )
+    .bind(ids)
+    .fetch_all(&mut *conn)
+    .await?;
+    rows.iter().map(|s| parse_uuid(s)).collect()
+}
+
 /// One page of messages, newest first. `read_here` are messages marked read on this device
 /// and not confirmed yet: they count as read (and leave an unread-only page).
 pub async fn messages_page(

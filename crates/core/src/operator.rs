@@ -147,6 +147,7 @@ impl OperatorOps {
         let read_here = overlay::read_here(&queued);
         let rows =
             mirror::messages_page(&mut tx, q.offset, q.limit, q.unread_only, &read_here).await?;
+
         let (all, unread) = mirror::message_counts(&mut tx, &read_here).await?;
         tx.commit().await?;
         Ok(MessagePage {
@@ -167,13 +168,10 @@ impl OperatorOps {
     /// "全部已读": queues a mark-read for every unread message; returns how many.
     pub async fn mark_all_messages_read(&self) -> Result<i64, CoreError> {
         let _queue = self.session.lock_queue().await;
-        let unread: Vec<Uuid> = self
-            .messages()
-            .await?
-            .into_iter()
-            .filter(|m| !m.is_read)
-            .map(|m| m.id)
-            .collect();
+        let mut tx = self.session.cache().pool().begin().await?;
+        let queued = overlay::queued(&outbox::entries(&mut tx).await?);
+        let unread = mirror::unread_message_ids(&mut tx, &overlay::read_here(&queued)).await?;
+        tx.commit().await?;
         for message_id in &unread {
             self.session
                 .queue_locked(&Command::MessageMarkRead {
@@ -197,11 +195,16 @@ impl OperatorOps {
         self.message(message_id).await
     }
 
+    /// One message with this device's unconfirmed read applied (read by id, not by loading
+    /// the whole message centre).
     async fn message(&self, id: Uuid) -> Result<MessageView, CoreError> {
-        self.messages()
-            .await?
-            .into_iter()
-            .find(|m| m.id == id)
+        let mut tx = self.session.cache().pool().begin().await?;
+        let row = mirror::message(&mut tx, id).await?;
+        let queued = overlay::queued(&outbox::entries(&mut tx).await?);
+        tx.commit().await?;
+        let row = row.ok_or_else(|| not_found("message_id", id))?;
+        overlay::messages(vec![row], &queued)
+            .pop()
             .ok_or_else(|| not_found("message_id", id))
     }
 

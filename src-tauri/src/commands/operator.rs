@@ -44,12 +44,6 @@ pub async fn operator_site_delete(core: State<'_, Core>, site_id: Uuid) -> CmdRe
     ops.delete_site(site_id).await.or_body(&core)
 }
 
-#[tauri::command]
-pub async fn operator_messages(core: State<'_, Core>) -> CmdResult<Vec<MessageView>> {
-    let ops = core.operator().await.or_body(&core)?;
-    ops.messages().await.or_body(&core)
-}
-
 /// One page of the message centre (the list never ships whole to the UI).
 #[tauri::command]
 pub async fn operator_message_page(

@@ -92,7 +92,6 @@ export const api = {
   operatorSiteUpdate: (siteId: string, args: SiteInput) =>
     call<SiteView>('operator_site_update', { siteId, args }),
   operatorSiteDelete: (siteId: string) => call<void>('operator_site_delete', { siteId }),
-  operatorMessages: () => call<MessageView[]>('operator_messages'),
   /** One page of the message centre, newest first (limit 1 to 200), with the pager's total
    * and the unread count; never the whole list. */
   operatorMessagePage: (query: MessageQuery) => call<MessagePage>('operator_message_page', { query }),

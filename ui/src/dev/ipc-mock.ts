@@ -528,9 +528,6 @@ async function handle(cmd: string, payload: Payload): Promise<unknown> {
       queued()
       return null
     }
-    case 'operator_messages':
-      requireSession('operator')
-      return messages.map((m) => ({ ...m }))
     case 'operator_message_page': {
       requireSession('operator')
       const q = p.query as MessageQuery
