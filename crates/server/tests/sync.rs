@@ -21,14 +21,6 @@ async fn operator(c: &Ctx, name: &str) -> (Uuid, String) {
     (id, token)
 }
 
-async fn pull(c: &Ctx, token: &str, cursor: Option<&str>, limit: u32) -> Resp {
-    let mut path = format!("/api/v1/sync/pull?limit={limit}&protocol_version=1");
-    if let Some(cur) = cursor {
-        path.push_str(&format!("&cursor={cur}"));
-    }
-    c.get(&path, token).await
-}
-
 /// Pulls until up to date; returns (changes, final cursor).
 async fn pull_all(
     c: &Ctx,

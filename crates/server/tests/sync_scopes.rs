@@ -20,14 +20,6 @@ fn master() -> MasterKey {
     MasterKey::from_base64("AAECAwQFBgcICQoLDA0ODxAREhMUFRYXGBkaGxwdHh8=").expect("test key")
 }
 
-async fn pull(c: &Ctx, token: &str, cursor: Option<&str>, limit: u32) -> Resp {
-    let mut path = format!("/api/v1/sync/pull?limit={limit}&protocol_version=1");
-    if let Some(cur) = cursor {
-        path.push_str(&format!("&cursor={cur}"));
-    }
-    c.get(&path, token).await
-}
-
 /// Pulls until up to date: (changes, final cursor, epoch of the last page).
 async fn pull_all(c: &Ctx, token: &str, mut cursor: Option<String>) -> (Vec<Value>, String, i64) {
     let mut all = Vec::new();

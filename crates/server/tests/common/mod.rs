@@ -170,3 +170,12 @@ pub async fn next_event(
         buf.push_str(&String::from_utf8_lossy(&chunk));
     }
 }
+
+/// One page of the caller's change feed.
+pub async fn pull(c: &Ctx, token: &str, cursor: Option<&str>, limit: u32) -> Resp {
+    let mut path = format!("/api/v1/sync/pull?limit={limit}&protocol_version=1");
+    if let Some(cur) = cursor {
+        path.push_str(&format!("&cursor={cur}"));
+    }
+    c.get(&path, token).await
+}
