@@ -260,7 +260,9 @@ async fn pull(session: &ActiveSession, report: &mut SyncReport) -> Result<(), Co
                         "the server keeps changing the scope or refusing the cursor".into(),
                     ));
                 }
-                reset_mirror(session.cache(), epoch).await?;
+                if let Err(e) = reset_mirror(session.cache(), epoch).await {
+                    break Err(e);
+                }
                 resets += 1;
                 report.rebootstrapped = true;
             }

@@ -229,7 +229,6 @@ async fn load(
         .into_iter()
         .map(|r| SyncRow::Message(r.into_row()))
         .collect()),
-        (Entity::Operator | Entity::Site | Entity::Message, None) => Ok(Vec::new()),
         _ => {
             let Some(sql) = json_source(wire) else {
                 return Ok(Vec::new());
