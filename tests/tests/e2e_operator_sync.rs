@@ -167,6 +167,14 @@ async fn e2e_o13_offline_site_edits_queue_and_sync_after_reconnect(
 #[sqlx::test(migrator = "mr_server::MIGRATOR")]
 async fn e2e_sync_initial_progress_keeps_the_window_usable(pool: PgPool) -> anyhow::Result<()> {
     mr_server::uat::create_uat(&pool, UAT_PASSWORD).await?;
+    // The sites come first in the feed, so the sites page has them early.
+    sqlx::query(
+        "INSERT INTO sites (operator_id, name, address)
+         SELECT o.id, '连锁门店 ' || lpad(g::text, 2, '0'), '杭州市西湖区文三路 ' || g || ' 号'
+           FROM operators o, generate_series(1, 45) g WHERE o.username = 'uat_operator'",
+    )
+    .execute(&pool)
+    .await?;
     sqlx::query(
         "INSERT INTO messages (operator_id, kind, title, body)
          SELECT o.id, 'system', '系统通知 ' || g, '第 ' || g || ' 条通知内容'
@@ -188,6 +196,10 @@ async fn e2e_sync_initial_progress_keeps_the_window_usable(pool: PgPool) -> anyh
     app.click("#menu-sites").await?;
     app.wait_for("#page-sites").await?;
     let still = app.text_of("#sync-progress-text").await?;
+    // 45 sites: one page of 20 and a pager.
+    app.wait_text("#sites-pagination", |t| t.contains("45"))
+        .await?;
+    app.screenshot("e2e-sync-sites-paged").await?;
     app.wait_gone("#sync-progress").await?;
     app.wait_text("#sync-state", |t| t.contains("已同步"))
         .await?;
