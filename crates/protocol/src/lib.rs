@@ -8,6 +8,7 @@ pub mod cursor;
 pub mod error;
 pub mod home;
 pub mod ipc;
+pub mod launch;
 pub mod rows;
 pub mod sync;
 

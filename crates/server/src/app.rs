@@ -27,6 +27,7 @@ pub fn build_router(state: AppState) -> Router {
         .merge(crate::accounts::routes::router())
         .merge(crate::overview::routes::router())
         .merge(crate::sync::routes::router())
+        .merge(crate::launch::routes::router())
         .route("/metrics", get(metrics))
         .fallback(|| async { ApiError::new(ErrorCode::RouteNotFound) })
         .method_not_allowed_fallback(|| async { ApiError::new(ErrorCode::MethodNotAllowed) })

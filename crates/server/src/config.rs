@@ -28,6 +28,20 @@ pub struct Config {
     pub max_body_bytes: usize,
     pub db_max_connections: u32,
     pub log_json: bool,
+    /// R-L9: launches per operator per minute; 0 turns the limit off.
+    pub rate_limit_operator_per_min: u32,
+    /// R-L9: headset requests per client IP per minute; 0 turns the limit off.
+    pub rate_limit_ip_per_min: u32,
+    /// R-L10: lock operators whose keys are used from an abusive IP.
+    pub abuse_lock_enabled: bool,
+    /// How long a launch token stays valid.
+    pub launch_token_ttl: Duration,
+    /// How long one launch-token signing key signs before a new one takes over.
+    pub launch_key_rotation: Duration,
+    /// Launches charged in one database transaction at most, and how many such transactions
+    /// run at once (the hot path's group commit).
+    pub launch_batch_max: usize,
+    pub launch_workers: usize,
 }
 
 impl std::fmt::Debug for Config {
@@ -99,6 +113,18 @@ impl Config {
             max_body_bytes: usize::try_from(num("MAX_BODY_BYTES", 64 * 1024)?)?,
             db_max_connections: u32::try_from(num("DB_MAX_CONNECTIONS", 20)?)?,
             log_json: get("LOG_FORMAT").as_deref() != Some("pretty"),
+            rate_limit_operator_per_min: u32::try_from(num("RATE_LIMIT_OPERATOR_PER_MIN", 10)?)?,
+            rate_limit_ip_per_min: u32::try_from(num("RATE_LIMIT_IP_PER_MIN", 100)?)?,
+            abuse_lock_enabled: !matches!(
+                get("ABUSE_LOCK").as_deref(),
+                Some("off" | "0" | "false")
+            ),
+            launch_token_ttl: Duration::from_secs(num("LAUNCH_TOKEN_TTL_SECS", 900)?.max(60)),
+            launch_key_rotation: Duration::from_secs(
+                num("LAUNCH_KEY_ROTATION_DAYS", 30)?.max(1) * 86_400,
+            ),
+            launch_batch_max: usize::try_from(num("LAUNCH_BATCH_MAX", 64)?.clamp(1, 1000))?,
+            launch_workers: usize::try_from(num("LAUNCH_WORKERS", 4)?.clamp(1, 64))?,
         })
     }
 

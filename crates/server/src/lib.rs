@@ -11,6 +11,7 @@ pub mod crypto;
 pub mod error;
 pub mod health;
 pub mod json;
+pub mod launch;
 pub mod overview;
 pub mod seed;
 pub mod state;
@@ -73,7 +74,8 @@ pub async fn serve(config: Config) -> anyhow::Result<()> {
         None => None,
     };
     let bind = config.bind;
-    let state = AppState::new(pool, config, telemetry::metrics_handle(), redis);
+    let state = AppState::new(pool.clone(), config, telemetry::metrics_handle(), redis).await?;
+    launch::ending::spawn_estimator(pool);
     let app = app::build_router(state);
     let listener = tokio::net::TcpListener::bind(bind)
         .await

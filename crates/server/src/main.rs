@@ -1,4 +1,4 @@
-//! `mr-server`: serve, migrate, seed-demo, create-uat.
+//! `mr-server`: serve, migrate, seed-demo, create-uat, fixture, rotate-launch-key.
 
 use clap::{Parser, Subcommand};
 use mr_server::config::Config;
@@ -24,6 +24,29 @@ enum Command {
     SeedDemo,
     /// Create uat_operator, uat_admin and uat_finance (idempotent; password from UAT_PASSWORD).
     CreateUat,
+    /// Create data for demos, benchmarks and tests.
+    Fixture {
+        #[command(subcommand)]
+        what: Fixture,
+    },
+    /// Retire the current launch-token signing key and start signing with a new one (the old
+    /// key stays in the JWKS until the tokens it signed have expired).
+    RotateLaunchKey,
+}
+
+#[derive(Subcommand)]
+enum Fixture {
+    /// N active operators, each with an API key, one site and an active authorization for the
+    /// fixture application; writes one JSON object per line to FILE.
+    Launch {
+        #[arg(long, default_value_t = 10)]
+        operators: usize,
+        /// Opening balance of each operator, in yuan (a decimal, e.g. 100.00).
+        #[arg(long, default_value = "100.00")]
+        balance: rust_decimal::Decimal,
+        #[arg(long)]
+        out: std::path::PathBuf,
+    },
 }
 
 #[tokio::main]
@@ -72,6 +95,46 @@ async fn main() -> anyhow::Result<()> {
             } else {
                 println!("created UAT accounts: {}", created.join(", "));
             }
+            Ok(())
+        }
+        Command::Fixture {
+            what:
+                Fixture::Launch {
+                    operators,
+                    balance,
+                    out,
+                },
+        } => {
+            let pool = mr_server::connect(&config).await?;
+            mr_server::migrate(&pool).await?;
+            let accounts =
+                mr_server::launch::fixture::create(&pool, &config.master_key, operators, balance)
+                    .await?;
+            mr_server::launch::fixture::write_jsonl(&out, &accounts)?;
+            println!(
+                "{} fixture operators written to {} (balance {balance} each, app {})",
+                accounts.len(),
+                out.display(),
+                mr_server::launch::fixture::APP_CODE
+            );
+            Ok(())
+        }
+        Command::RotateLaunchKey => {
+            let pool = mr_server::connect(&config).await?;
+            mr_server::migrate(&pool).await?;
+            let signer = mr_server::launch::signer::LaunchSigner::load(
+                pool,
+                config.master_key.clone(),
+                config.launch_token_ttl,
+                config.launch_key_rotation,
+            )
+            .await?;
+            let old = signer.current_kid();
+            signer.refresh(true).await?;
+            println!(
+                "launch signing key rotated: {old} → {}",
+                signer.current_kid()
+            );
             Ok(())
         }
     }

@@ -16,24 +16,28 @@ pub struct Inner {
     pub metrics: PrometheusHandle,
     pub redis: Option<redis::aio::ConnectionManager>,
     pub live: crate::sync::live::LiveHub,
+    pub launch: crate::launch::LaunchHub,
 }
 
 impl AppState {
-    /// Starts the live-update listener too, so it must run inside the Tokio runtime.
-    pub fn new(
+    /// Starts the live-update listener and the launch path's workers too, so it must run
+    /// inside the Tokio runtime; loads (or creates) the launch signing keys.
+    pub async fn new(
         pool: PgPool,
         config: Config,
         metrics: PrometheusHandle,
         redis: Option<redis::aio::ConnectionManager>,
-    ) -> Self {
+    ) -> anyhow::Result<Self> {
         let live = crate::sync::live::LiveHub::start(pool.clone());
-        AppState(Arc::new(Inner {
+        let launch = crate::launch::LaunchHub::start(pool.clone(), &config, redis.clone()).await?;
+        Ok(AppState(Arc::new(Inner {
             pool,
             config,
             metrics,
             redis,
             live,
-        }))
+            launch,
+        })))
     }
 }
 

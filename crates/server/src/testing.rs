@@ -41,7 +41,9 @@ impl TestServer {
             config,
             crate::telemetry::metrics_handle(),
             redis,
-        );
+        )
+        .await
+        .expect("starting the app state");
         let app = crate::app::build_router(state.clone());
         let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
             .await

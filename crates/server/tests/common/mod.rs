@@ -1,6 +1,8 @@
 //! Shared helpers: the real server on a random port and a small JSON client.
 #![allow(dead_code)]
 
+pub mod headset;
+
 use mr_server::testing::TestServer;
 use reqwest::{Method, StatusCode};
 use serde_json::{json, Value};
