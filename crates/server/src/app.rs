@@ -25,6 +25,7 @@ pub fn build_router(state: AppState) -> Router {
         .merge(crate::health::router())
         .merge(crate::auth::routes::router())
         .merge(crate::accounts::routes::router())
+        .merge(crate::accounts::security::router())
         .merge(crate::overview::routes::router())
         .merge(crate::sync::routes::router())
         .merge(crate::launch::routes::router())

@@ -464,6 +464,7 @@ async fn the_database_down_gives_503(pool: PgPool) {
 
 #[sqlx::test(migrator = "mr_server::MIGRATOR")]
 async fn rate_limits_answer_429_with_retry_after(pool: PgPool) {
+    common::headset::fresh_window(60, 5).await;
     let (_server, hs) = setup(pool.clone(), 2, "1000.00", |c| {
         c.rate_limit_operator_per_min = 3;
         c.rate_limit_ip_per_min = 8;

@@ -72,6 +72,7 @@ pub async fn authenticate(
     };
     let now = chrono::Utc::now().timestamp();
     if (now - ts).abs() > CLOCK_SKEW_SECS {
+        attribute(state, &hash, seen).await;
         return Err(ApiError::with(
             ErrorCode::TimestampExpired,
             json!({ "server_time": now, "timestamp": ts, "allowed_skew_seconds": CLOCK_SKEW_SECS }),
@@ -80,6 +81,7 @@ pub async fn authenticate(
 
     let sig = header(headers, HEADER_SIGNATURE).unwrap_or("");
     if !verify_signature(key, sig, ts_text, method, path, body) {
+        attribute(state, &hash, seen).await;
         return Err(ApiError::with(
             ErrorCode::InvalidSignature,
             json!({ "reason": "X-Signature must be base64(HMAC-SHA256(API key, \"{X-Timestamp}\\n{METHOD}\\n{path}\\n{body}\"))" }),
@@ -113,4 +115,16 @@ pub async fn authenticate(
         operator_name,
         key_hash: hash,
     })
+}
+
+/// A failed request that carried a real key is attributed to that key's operator, so the
+/// abuse lock (R-L10) can lock the operator whose key is being misused.
+async fn attribute(state: &AppState, hash: &[u8], seen: &mut Seen) {
+    if let Ok(Some(id)) = sqlx::query_scalar("SELECT id FROM operators WHERE api_key_hash = $1")
+        .bind(hash)
+        .fetch_optional(&state.pool)
+        .await
+    {
+        seen.operator_id = Some(id);
+    }
 }

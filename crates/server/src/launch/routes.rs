@@ -305,9 +305,7 @@ async fn game_end(
         super::ending::report(&state.pool, headset.operator_id, &req).await
     }
     .await;
-    if let Err(e) = &r {
-        observe(&state, &meta, &seen, Some(e.code));
-    }
+    observe(&state, &meta, &seen, r.as_ref().err().map(|e| e.code));
     match r {
         Ok(v) => Json(v).into_response(),
         Err(e) => e.into_response(),
@@ -327,9 +325,8 @@ async fn setup_call(
         authenticate(state, headers, Method::GET.as_str(), path, b"", &mut seen).await
     }
     .await;
-    if let Err(e) = &r {
-        observe(state, meta, &seen, Some(e.code));
-    }
+    // Successes count too: R-L10's "different API keys from one IP" includes valid ones.
+    observe(state, meta, &seen, r.as_ref().err().map(|e| e.code));
     r
 }
 

@@ -150,3 +150,24 @@ pub fn expect_error(r: &Resp, status: u16, code: &str) -> Value {
     assert_eq!(r.error_code(), code, "{r:?}");
     r.body["details"].clone()
 }
+
+/// Fixed windows (a minute for rate limits, five for the abuse counter) must not end halfway
+/// through a test: if the current one ends within `margin` seconds, wait for the next.
+pub async fn fresh_window(len: u64, margin: u64) {
+    let now = u64::try_from(chrono::Utc::now().timestamp()).unwrap();
+    let left = len - now % len;
+    if left <= margin {
+        tokio::time::sleep(std::time::Duration::from_millis(left * 1000 + 200)).await;
+    }
+}
+
+/// A made-up client IP (sent as X-Forwarded-For), so tests sharing Redis never share counters.
+pub fn random_ip() -> String {
+    let mut r = rand::thread_rng();
+    format!(
+        "10.{}.{}.{}",
+        r.gen_range(0..=255),
+        r.gen_range(0..=255),
+        r.gen_range(1..=254)
+    )
+}

@@ -1,0 +1,273 @@
+//! Keys, locks and abuse (R-L9, R-L10, R-O2, R-A2) through real HTTP: a reset kills the old key
+//! at once; an abusive IP gets the operators seen from it locked, administrators alerted, and
+//! only an administrator unlocks.
+
+mod common;
+
+use common::headset::{expect_error, fresh_window, random_ip, Forge, Headset};
+use common::{Ctx, PW};
+use mr_protocol::launch::{AUTHORIZE_PATH, VERIFY_PATH};
+use mr_server::launch::fixture;
+use mr_server::testing::TestServer;
+use reqwest::{Method, StatusCode};
+use serde_json::json;
+use sqlx::PgPool;
+use std::time::Duration;
+use uuid::Uuid;
+
+async fn setup(pool: PgPool, n: usize, abuse: bool) -> (Ctx, Vec<Headset>) {
+    mr_server::uat::create_uat(&pool, PW).await.unwrap();
+    let server = TestServer::spawn_with(pool.clone(), |c| {
+        c.rate_limit_ip_per_min = 0;
+        c.rate_limit_operator_per_min = 0;
+        c.abuse_lock_enabled = abuse;
+    })
+    .await;
+    let accounts = fixture::create(
+        &pool,
+        &server.state.config.master_key,
+        n,
+        "100.00".parse().unwrap(),
+    )
+    .await
+    .unwrap();
+    let hs = accounts
+        .into_iter()
+        .map(|a| Headset::new(&server.base_url, a))
+        .collect();
+    (
+        Ctx {
+            server,
+            http: reqwest::Client::new(),
+        },
+        hs,
+    )
+}
+
+async fn locked(pool: &PgPool, op: Uuid) -> bool {
+    sqlx::query_scalar("SELECT is_locked FROM operators WHERE id = $1")
+        .bind(op)
+        .fetch_one(pool)
+        .await
+        .unwrap()
+}
+
+/// R-L10 says "within 1 minute"; ours is immediate, but runs off the request path.
+async fn wait_locked(pool: &PgPool, op: Uuid) {
+    for _ in 0..100 {
+        if locked(pool, op).await {
+            return;
+        }
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    panic!("operator {op} was not locked");
+}
+
+async fn login_operator(c: &Ctx, pool: &PgPool, op: Uuid) -> String {
+    let username: String = sqlx::query_scalar("SELECT username FROM operators WHERE id = $1")
+        .bind(op)
+        .fetch_one(pool)
+        .await
+        .unwrap();
+    c.tokens_pw(&username, fixture::PASSWORD, "operator")
+        .await
+        .0
+}
+
+#[sqlx::test(migrator = "mr_server::MIGRATOR")]
+async fn a_key_reset_kills_the_old_key_at_once(pool: PgPool) {
+    let (c, hs) = setup(pool.clone(), 2, false).await;
+    let h = &hs[0];
+    assert_eq!(h.launch(1).await.status, StatusCode::OK);
+
+    // The operator resets its own key.
+    let token = login_operator(&c, &pool, h.acct.operator_id).await;
+    let path = format!("/api/v1/operators/{}/api-key/reset", h.acct.operator_id);
+    let r = c.post(&path, Some(&token), json!({})).await;
+    assert_eq!(r.status, StatusCode::OK, "{r:?}");
+    let new_key = r.body["api_key"].as_str().unwrap().to_string();
+    assert_eq!(new_key.len(), 64);
+    assert!(r.body["api_key_masked"]
+        .as_str()
+        .unwrap()
+        .ends_with(&new_key[60..]));
+    let d = expect_error(&h.launch(1).await, 401, "INVALID_API_KEY");
+    assert_eq!(d["reason"], "unknown or reset API key");
+    let mut renewed = h.clone();
+    renewed.acct.api_key = new_key;
+    assert_eq!(renewed.launch(1).await.status, StatusCode::OK);
+    // Not another operator's key.
+    let theirs = format!("/api/v1/operators/{}/api-key/reset", hs[1].acct.operator_id);
+    assert_eq!(
+        c.post(&theirs, Some(&token), json!({})).await.error_code(),
+        "NOT_FOUND"
+    );
+
+    // An administrator resets it: the operator is told, the old key dies.
+    let (admin, _) = c.tokens("uat_admin", "admin").await;
+    let r = c.post(&path, Some(&admin), json!({})).await;
+    assert_eq!(r.status, StatusCode::OK, "{r:?}");
+    expect_error(&renewed.launch(1).await, 401, "INVALID_API_KEY");
+    let told: i64 = sqlx::query_scalar(
+        "SELECT count(*) FROM messages WHERE operator_id = $1 AND kind = 'api_key_reset'",
+    )
+    .bind(h.acct.operator_id)
+    .fetch_one(&pool)
+    .await
+    .unwrap();
+    assert_eq!(told, 1);
+    let audits: i64 = sqlx::query_scalar(
+        "SELECT count(*) FROM audit_log WHERE action = 'operator.api_key_reset' AND target_id = $1",
+    )
+    .bind(h.acct.operator_id.to_string())
+    .fetch_one(&pool)
+    .await
+    .unwrap();
+    assert_eq!(audits, 2);
+}
+
+#[sqlx::test(migrator = "mr_server::MIGRATOR")]
+async fn twenty_one_failures_from_one_ip_lock_its_operators_until_an_admin_unlocks(pool: PgPool) {
+    fresh_window(300, 20).await;
+    let (c, hs) = setup(pool.clone(), 3, true).await;
+    let ip = random_ip();
+    let mut venue = hs[0].clone();
+    venue.ip = Some(ip.clone());
+    let mut bystander = hs[1].clone();
+    bystander.ip = Some(random_ip());
+    // The venue works normally from this IP, then something there forges signatures.
+    assert_eq!(venue.launch(1).await.status, StatusCode::OK);
+    let forged = Forge {
+        signature: Some("Zm9yZ2Vk".into()),
+        ..Forge::default()
+    };
+    for i in 0..20 {
+        let s = venue.session_id();
+        let r = venue
+            .send(
+                Method::POST,
+                AUTHORIZE_PATH,
+                &venue.body(1),
+                Some(&s),
+                &forged,
+            )
+            .await;
+        expect_error(&r, 400, "INVALID_SIGNATURE");
+        if i == 10 {
+            // Honest failures do not count: a venue out of players or balance is not an attack.
+            expect_error(&venue.launch(99).await, 400, "PLAYER_COUNT_OUT_OF_RANGE");
+        }
+    }
+    tokio::time::sleep(Duration::from_millis(300)).await;
+    assert!(
+        !locked(&pool, venue.acct.operator_id).await,
+        "20 failures are allowed"
+    );
+    let s = venue.session_id();
+    venue
+        .send(
+            Method::POST,
+            AUTHORIZE_PATH,
+            &venue.body(1),
+            Some(&s),
+            &forged,
+        )
+        .await;
+    wait_locked(&pool, venue.acct.operator_id).await;
+    expect_error(&venue.launch(1).await, 403, "OPERATOR_LOCKED");
+    // Another venue elsewhere is untouched.
+    assert_eq!(bystander.launch(1).await.status, StatusCode::OK);
+    assert!(!locked(&pool, bystander.acct.operator_id).await);
+
+    // Administrators are alerted; the operator is told; the lock is audited, by the system.
+    let (title, details): (String, serde_json::Value) =
+        sqlx::query_as("SELECT title, details FROM admin_alerts WHERE kind = 'abuse_lock'")
+            .fetch_one(&pool)
+            .await
+            .unwrap();
+    assert!(title.contains(&ip), "{title}");
+    assert_eq!(
+        details["locked_operator_ids"],
+        json!([venue.acct.operator_id])
+    );
+    let (reason, by): (String, Option<Uuid>) =
+        sqlx::query_as("SELECT locked_reason, locked_by FROM operators WHERE id = $1")
+            .bind(venue.acct.operator_id)
+            .fetch_one(&pool)
+            .await
+            .unwrap();
+    assert!(reason.contains("异常请求"), "{reason}");
+    assert_eq!(by, None, "locked by the system");
+
+    // Only an administrator unlocks: not the operator, not finance staff.
+    let path = format!("/api/v1/operators/{}/unlock", venue.acct.operator_id);
+    let op_token = login_operator(&c, &pool, venue.acct.operator_id).await;
+    let r = c
+        .post(&path, Some(&op_token), json!({"reason": "我自己解锁"}))
+        .await;
+    assert_eq!(
+        (r.status.as_u16(), r.error_code()),
+        (403, "FORBIDDEN".into())
+    );
+    let (finance, _) = c.tokens("uat_finance", "finance").await;
+    let r = c
+        .post(&path, Some(&finance), json!({"reason": "财务解锁"}))
+        .await;
+    assert_eq!(r.error_code(), "FORBIDDEN");
+    let (admin, _) = c.tokens("uat_admin", "admin").await;
+    let r = c.post(&path, Some(&admin), json!({"reason": ""})).await;
+    assert_eq!(r.error_code(), "VALIDATION_FAILED");
+    let r = c
+        .post(
+            &path,
+            Some(&admin),
+            json!({"reason": "已核实为头显配置错误"}),
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::OK, "{r:?}");
+    let mut fixed = venue.clone();
+    fixed.ip = Some(random_ip());
+    assert_eq!(fixed.launch(1).await.status, StatusCode::OK);
+    assert_eq!(
+        c.post(&path, Some(&admin), json!({"reason": "再次"}))
+            .await
+            .error_code(),
+        "CONFLICT"
+    );
+}
+
+#[sqlx::test(migrator = "mr_server::MIGRATOR")]
+async fn six_keys_from_one_ip_in_a_minute_lock_those_operators(pool: PgPool) {
+    fresh_window(60, 10).await;
+    let (_c, hs) = setup(pool.clone(), 6, true).await;
+    let ip = random_ip();
+    let from_ip: Vec<Headset> = hs
+        .iter()
+        .map(|h| {
+            let mut h = h.clone();
+            h.ip = Some(ip.clone());
+            h
+        })
+        .collect();
+    for h in &from_ip[..5] {
+        assert_eq!(h.get(VERIFY_PATH).await.status, StatusCode::OK);
+    }
+    tokio::time::sleep(Duration::from_millis(300)).await;
+    for h in &hs {
+        assert!(
+            !locked(&pool, h.acct.operator_id).await,
+            "five keys are allowed"
+        );
+    }
+    // The sixth key: every operator seen from this IP is locked.
+    from_ip[5].get(VERIFY_PATH).await;
+    for h in &hs {
+        wait_locked(&pool, h.acct.operator_id).await;
+    }
+    let alerts: i64 =
+        sqlx::query_scalar("SELECT count(*) FROM admin_alerts WHERE kind = 'abuse_lock'")
+            .fetch_one(&pool)
+            .await
+            .unwrap();
+    assert_eq!(alerts, 1);
+}
