@@ -6,6 +6,7 @@ help:
 	@echo "make run       install what is missing, migrate, load demo + UAT data, start the server, open the app"
 	@echo "make test      every test: lints, UI tests, Rust tests on PostgreSQL, keychain, end-to-end in the real window"
 	@echo "make bench     measured figures (release build) written to BENCHMARKS.md"
+	@echo "make bench-launch  launch API throughput/latency vs pgbench, written to BENCHMARKS.md"
 	@echo "make server    only the server (foreground)"
 	@echo "make bindings  regenerate the UI's TypeScript types from the Rust wire types"
 	@echo "make lint      rustfmt, clippy, vue-tsc"
@@ -25,6 +26,9 @@ test: setup
 bench: setup
 	@bash scripts/bench.sh
 
+bench-launch: setup
+	@bash scripts/bench-launch.sh
+
 bindings:
 	UPDATE_TS_BINDINGS=1 cargo test -p mr-protocol --test typescript_bindings && UPDATE_TS_BINDINGS=1 cargo test -p mr-core --test typescript_bindings
 
@@ -33,4 +37,4 @@ lint: setup
 	cargo clippy --workspace --all-targets --features mr-desktop/custom-protocol -- -D warnings
 	cd ui && npx vue-tsc --noEmit
 
-.PHONY: help setup run server test bench bindings lint
+.PHONY: help setup run server test bench bench-launch bindings lint

@@ -9,8 +9,6 @@ TARGET="${CARGO_TARGET_DIR:-target}"
 table="$("$TARGET/release/mr-bench")"
 cpu="$(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | sed 's/^ *//')"
 {
-  echo "# Benchmarks"
-  echo
   echo "Written by \`make bench\` (\`scripts/bench.sh\` → \`bench/src/main.rs\`). Server, PostgreSQL"
   echo "and client share one machine: the release \`mr-server\` binary in its own process on a"
   echo "loopback port, on a fresh database; the desktop core (the client) in the benchmark process."
@@ -26,5 +24,5 @@ cpu="$(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | sed 's/^ *//')"
   echo "The 10,000-row list figure is the Rust core's read that feeds the page; the page renders"
   echo "one page of rows at a time (20 to 100, paginated), so its render cost does not grow with"
   echo "the row count. Run to run, figures on this shared 2-core VM vary by about ±30 %."
-} > BENCHMARKS.md
-cat BENCHMARKS.md
+} | python3 scripts/bench_section.py sync
+sed -n '/<!-- sync:begin -->/,/<!-- sync:end -->/p' BENCHMARKS.md

@@ -124,7 +124,7 @@ impl Config {
                 num("LAUNCH_KEY_ROTATION_DAYS", 30)?.max(1) * 86_400,
             ),
             launch_batch_max: usize::try_from(num("LAUNCH_BATCH_MAX", 64)?.clamp(1, 1000))?,
-            launch_workers: usize::try_from(num("LAUNCH_WORKERS", 4)?.clamp(1, 64))?,
+            launch_workers: usize::try_from(num("LAUNCH_WORKERS", 2)?.clamp(1, 64))?,
         })
     }
 

@@ -209,3 +209,62 @@ async fn schema_has_the_whole_data_model(pool: PgPool) {
     .unwrap();
     assert_eq!(balance, ("numeric".to_string(), 14, 2));
 }
+
+#[sqlx::test(migrations = false)]
+async fn fixture_launch_writes_ready_accounts(pool: PgPool) {
+    let db: String = sqlx::query_scalar("SELECT current_database()")
+        .fetch_one(&pool)
+        .await
+        .unwrap();
+    let url = database_url(&db);
+    let dir = std::env::temp_dir().join(format!("mr-fixture-{db}"));
+    std::fs::create_dir_all(&dir).unwrap();
+    let file = dir.join("accounts.jsonl");
+    let out = run(
+        &url,
+        &[
+            "fixture",
+            "launch",
+            "--operators",
+            "5",
+            "--balance",
+            "100.00",
+            "--out",
+            file.to_str().unwrap(),
+        ],
+    );
+    assert!(out.contains("5 fixture operators"), "{out}");
+    let text = std::fs::read_to_string(&file).unwrap();
+    let lines: Vec<Value> = text
+        .lines()
+        .map(|l| serde_json::from_str(l).unwrap())
+        .collect();
+    assert_eq!(lines.len(), 5);
+    for l in &lines {
+        let keys: Vec<&str> = l.as_object().unwrap().keys().map(String::as_str).collect();
+        assert_eq!(
+            keys.len(),
+            7,
+            "operator_id, api_key, site_id, app_code, unit_price, min_players, max_players: {l}"
+        );
+        assert_eq!(l["api_key"].as_str().unwrap().len(), 64);
+        assert_eq!(l["unit_price"], "10.00");
+        assert_eq!(
+            (l["min_players"].as_i64(), l["max_players"].as_i64()),
+            (Some(1), Some(8))
+        );
+    }
+    // Each has its balance through the ledger, one site and an active authorization.
+    let ok: i64 = sqlx::query_scalar(
+        "SELECT count(*) FROM operators o
+          WHERE o.balance = 100.00
+            AND (SELECT sum(amount) FROM ledger_entries l WHERE l.operator_id = o.id) = 100.00
+            AND (SELECT count(*) FROM sites s WHERE s.operator_id = o.id) = 1
+            AND EXISTS (SELECT 1 FROM authorizations z WHERE z.operator_id = o.id AND z.status = 'active')",
+    )
+    .fetch_one(&pool)
+    .await
+    .unwrap();
+    assert_eq!(ok, 5);
+    let _ = std::fs::remove_dir_all(&dir);
+}

@@ -643,3 +643,43 @@ async fn every_attempt_is_recorded(pool: PgPool) {
         ]
     );
 }
+
+#[sqlx::test(migrator = "mr_server::MIGRATOR")]
+async fn the_openapi_document_describes_the_served_endpoints(pool: PgPool) {
+    let (server, hs) = setup(pool, 1, "10.00", no_limits).await;
+    let r = reqwest::get(format!(
+        "{}{}",
+        server.base_url,
+        mr_protocol::launch::OPENAPI_PATH
+    ))
+    .await
+    .unwrap();
+    assert_eq!(r.headers()["content-type"], "application/json");
+    let doc: serde_json::Value = r.json().await.unwrap();
+    assert!(doc["openapi"].as_str().unwrap().starts_with("3."));
+    let paths: Vec<&String> = doc["paths"].as_object().unwrap().keys().collect();
+    for p in [
+        AUTHORIZE_PATH,
+        GAME_END_PATH,
+        VERIFY_PATH,
+        mr_protocol::launch::APPS_PATH,
+        mr_protocol::launch::JWKS_PATH,
+    ] {
+        assert!(
+            paths.iter().any(|x| x.as_str() == p),
+            "{p} missing from {paths:?}"
+        );
+    }
+    // Every documented operation exists on the server (no 404/405 for its method).
+    for (path, ops) in doc["paths"].as_object().unwrap() {
+        for method in ops.as_object().unwrap().keys() {
+            let m = Method::from_bytes(method.to_uppercase().as_bytes()).unwrap();
+            let r = hs[0].send(m, path, b"", None, &Forge::default()).await;
+            assert!(
+                r.status != StatusCode::NOT_FOUND || r.body["code"] != "ROUTE_NOT_FOUND",
+                "{method} {path}: {r:?}"
+            );
+            assert_ne!(r.status, StatusCode::METHOD_NOT_ALLOWED, "{method} {path}");
+        }
+    }
+}

@@ -271,3 +271,78 @@ async fn six_keys_from_one_ip_in_a_minute_lock_those_operators(pool: PgPool) {
             .unwrap();
     assert_eq!(alerts, 1);
 }
+
+/// Pulls the caller's whole feed until `done` holds for it (a pull may trail a commit briefly).
+async fn feed_until(
+    c: &Ctx,
+    token: &str,
+    done: impl Fn(&[serde_json::Value]) -> bool,
+) -> Vec<serde_json::Value> {
+    let mut last = Vec::new();
+    for _ in 0..50 {
+        let mut all = Vec::new();
+        let mut cursor: Option<String> = None;
+        loop {
+            let r = common::pull(c, token, cursor.as_deref(), 500).await;
+            assert_eq!(r.status, StatusCode::OK, "{r:?}");
+            all.extend(r.body["changes"].as_array().unwrap().iter().cloned());
+            cursor = Some(r.body["cursor"].as_str().unwrap().to_string());
+            if r.body["up_to_date"] == true {
+                break;
+            }
+        }
+        if done(&all) {
+            return all;
+        }
+        last = all;
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    let shown: Vec<String> = last
+        .iter()
+        .filter(|ch| ch["entity"] != "application")
+        .map(|ch| format!("{} {}", ch["entity"], ch["row"]))
+        .collect();
+    panic!("the feed never showed the launch: {shown:#?}");
+}
+
+#[sqlx::test(migrator = "mr_server::MIGRATOR")]
+async fn a_launch_reaches_every_scope_through_the_sync_feed(pool: PgPool) {
+    // The charging step writes the change log for a whole batch itself (the per-row triggers
+    // step aside): each workspace must still see what the launch changed.
+    let (c, hs) = setup(pool.clone(), 1, false).await;
+    let h = &hs[0];
+    let r = h.launch(2).await;
+    assert_eq!(r.status, StatusCode::OK, "{r:?}");
+    let op = h.acct.operator_id.to_string();
+    let has =
+        |all: &[serde_json::Value], entity: &str, check: &dyn Fn(&serde_json::Value) -> bool| {
+            all.iter()
+                .any(|ch| ch["entity"] == entity && ch["op"] == "upsert" && check(&ch["row"]))
+        };
+
+    let operator = login_operator(&c, &pool, h.acct.operator_id).await;
+    feed_until(&c, &operator, |all| {
+        has(all, "ledger_entry", &|row| {
+            row["amount"] == "-20.00" && row["balance_after"] == "80.00"
+        })
+    })
+    .await;
+
+    let (admin, _) = c.tokens("uat_admin", "admin").await;
+    feed_until(&c, &admin, |all| {
+        has(all, "stat_daily", &|row| {
+            row["operator_id"] == op.as_str() && row["sessions"] == 1
+        }) && has(all, "operator_account", &|row| {
+            row["id"] == op.as_str() && row["balance"] == "80.00"
+        })
+    })
+    .await;
+
+    let (finance, _) = c.tokens("uat_finance", "finance").await;
+    feed_until(&c, &finance, |all| {
+        has(all, "audit_entry", &|row| {
+            row["action"] == "launch.authorize"
+        }) && has(all, "ledger_entry", &|row| row["amount"] == "-20.00")
+    })
+    .await;
+}

@@ -157,7 +157,11 @@ async fn charge_batch(
     let mut ats = Vec::with_capacity(n);
     let mut ips = Vec::with_capacity(n);
     let mut request_ids = Vec::with_capacity(n);
+    let mut session_uuids = Vec::with_capacity(n);
+    let mut ledger_uuids = Vec::with_capacity(n);
     for l in launches {
+        session_uuids.push(Uuid::now_v7());
+        ledger_uuids.push(Uuid::now_v7());
         sessions.push(l.session_id.as_str());
         ops.push(l.operator_id);
         hashes.push(l.key_hash.as_slice());
@@ -172,9 +176,9 @@ async fn charge_batch(
     let mut attempt = 0;
     loop {
         attempt += 1;
-        let mut tx = pool.begin().await?;
+        // One statement in autocommit: the function's work and the commit cost one round trip.
         let r = sqlx::query_as::<_, Outcome>(
-            "SELECT * FROM launch_charge_batch($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)",
+            "SELECT * FROM launch_charge_batch($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12)",
         )
         .bind(&sessions)
         .bind(&ops)
@@ -186,12 +190,10 @@ async fn charge_batch(
         .bind(&ats)
         .bind(&ips)
         .bind(&request_ids)
-        .fetch_all(&mut *tx)
+        .bind(&session_uuids)
+        .bind(&ledger_uuids)
+        .fetch_all(pool)
         .await;
-        let r = match r {
-            Ok(rows) => tx.commit().await.map(|_| rows),
-            Err(e) => Err(e),
-        };
         match r {
             // A deadlock with a writer outside the hot path is resolved by PostgreSQL aborting
             // one side; ours simply runs again.

@@ -1,6 +1,8 @@
 //! Authenticating a headset request: API key shape, timestamp window, HMAC signature, then
 //! the key's operator by its keyed hash (one unique-index lookup, never a scan).
 
+use std::time::{Duration, Instant};
+
 use axum::http::HeaderMap;
 use mr_domain::ErrorCode;
 use mr_protocol::launch::{
@@ -39,6 +41,41 @@ fn header<'a>(headers: &'a HeaderMap, name: &str) -> Option<&'a str> {
     headers.get(name).and_then(|v| v.to_str().ok())
 }
 
+/// Recently seen valid keys, for the launch path only: there the charging transaction checks
+/// the key hash, the lock and the account status again, so a stale entry can never authorize
+/// a charge (a reset key still fails at once with INVALID_API_KEY). It saves the launch path
+/// one database round trip per request.
+#[derive(Default)]
+pub struct KeyCache {
+    entries: std::sync::Mutex<std::collections::HashMap<Vec<u8>, (Uuid, String, Instant)>>,
+}
+
+const KEY_CACHE_TTL: Duration = Duration::from_secs(10);
+
+impl KeyCache {
+    fn get(&self, hash: &[u8]) -> Option<(Uuid, String)> {
+        let map = self.entries.lock().unwrap_or_else(|p| p.into_inner());
+        map.get(hash)
+            .filter(|(_, _, at)| at.elapsed() < KEY_CACHE_TTL)
+            .map(|(id, name, _)| (*id, name.clone()))
+    }
+
+    fn put(&self, hash: Vec<u8>, id: Uuid, name: String) {
+        let mut map = self.entries.lock().unwrap_or_else(|p| p.into_inner());
+        if map.len() >= 100_000 {
+            map.retain(|_, (_, _, at)| at.elapsed() < KEY_CACHE_TTL);
+        }
+        map.insert(hash, (id, name, Instant::now()));
+    }
+}
+
+/// Which lookup the caller trusts: the cache only where the charge re-checks the key.
+#[derive(Clone, Copy, PartialEq, Eq)]
+pub enum Lookup {
+    Cached,
+    Database,
+}
+
 /// Runs every check of the signed headers, in the order that costs least for a forger.
 pub async fn authenticate(
     state: &AppState,
@@ -47,6 +84,7 @@ pub async fn authenticate(
     path: &str,
     body: &[u8],
     seen: &mut Seen,
+    lookup: Lookup,
 ) -> Result<Headset, ApiError> {
     let key = header(headers, HEADER_API_KEY).unwrap_or("");
     if key.len() != API_KEY_LEN || !key.bytes().all(|b| b.is_ascii_alphanumeric()) {
@@ -88,6 +126,16 @@ pub async fn authenticate(
         ));
     }
 
+    if lookup == Lookup::Cached {
+        if let Some((operator_id, operator_name)) = state.launch.keys.get(&hash) {
+            seen.operator_id = Some(operator_id);
+            return Ok(Headset {
+                operator_id,
+                operator_name,
+                key_hash: hash,
+            });
+        }
+    }
     let row: Option<(Uuid, String, String, bool)> = sqlx::query_as(
         "SELECT id, display_name, status, is_locked FROM operators WHERE api_key_hash = $1",
     )
@@ -110,6 +158,10 @@ pub async fn authenticate(
     if locked {
         return Err(ApiError::new(ErrorCode::OperatorLocked));
     }
+    state
+        .launch
+        .keys
+        .put(hash.clone(), operator_id, operator_name.clone());
     Ok(Headset {
         operator_id,
         operator_name,

@@ -23,6 +23,7 @@ pub struct LaunchHub {
     pub counters: Arc<limits::Counters>,
     pub abuse: abuse::AbuseGuard,
     pub attempts: attempts::AttemptLog,
+    pub keys: Arc<headset_auth::KeyCache>,
 }
 
 impl LaunchHub {
@@ -55,6 +56,7 @@ impl LaunchHub {
             ),
             counters,
             attempts: attempts::AttemptLog::start(pool),
+            keys: Arc::default(),
         })
     }
 }

@@ -12,7 +12,7 @@ use mr_domain::{ErrorCode, Money};
 use mr_protocol::launch::{
     check_session_id, AppsResponse, GameEndRequest, HeadsetApp, HeadsetSite, LaunchClaims,
     LaunchRequest, LaunchResponse, SessionIdRule, VerifyResponse, APPS_PATH, AUTHORIZE_PATH,
-    GAME_END_PATH, HEADER_SESSION_ID, JWKS_PATH, TOKEN_ISSUER, VERIFY_PATH,
+    GAME_END_PATH, HEADER_SESSION_ID, JWKS_PATH, OPENAPI_PATH, TOKEN_ISSUER, VERIFY_PATH,
 };
 use serde_json::json;
 use uuid::Uuid;
@@ -20,7 +20,7 @@ use uuid::Uuid;
 use super::abuse::Observation;
 use super::attempts::Attempt;
 use super::charge::{Outcome, PendingLaunch};
-use super::headset_auth::{authenticate, Headset, Seen};
+use super::headset_auth::{authenticate, Headset, Lookup, Seen};
 use crate::auth::extract::ClientMeta;
 use crate::error::{ApiError, ApiResult};
 use crate::state::AppState;
@@ -32,6 +32,22 @@ pub fn router() -> Router<AppState> {
         .route(VERIFY_PATH, get(verify))
         .route(APPS_PATH, get(apps))
         .route(JWKS_PATH, get(jwks))
+        .route(OPENAPI_PATH, get(openapi))
+}
+
+/// The headset-facing endpoints as OpenAPI 3.0 (what studios generate clients from, and what
+/// the schema-driven fuzz test in `make test` sends requests from).
+pub const OPENAPI: &str = include_str!("openapi.json");
+
+async fn openapi() -> Response {
+    (
+        [(
+            header::CONTENT_TYPE,
+            HeaderValue::from_static("application/json"),
+        )],
+        OPENAPI,
+    )
+        .into_response()
 }
 
 fn unix_now() -> u64 {
@@ -159,7 +175,16 @@ async fn launch(
     seen: &mut Seen,
 ) -> ApiResult<LaunchResponse> {
     ip_limit(state, meta).await?;
-    let headset = authenticate(state, headers, "POST", AUTHORIZE_PATH, body, seen).await?;
+    let headset = authenticate(
+        state,
+        headers,
+        "POST",
+        AUTHORIZE_PATH,
+        body,
+        seen,
+        Lookup::Cached,
+    )
+    .await?;
     let now = chrono::Utc::now();
     let session_id = session_id.ok_or_else(|| invalid_session(SessionIdRule::Missing))?;
     check_session_id(session_id, headset.operator_id, now.timestamp_millis())
@@ -295,7 +320,16 @@ async fn game_end(
     let mut seen = Seen::default();
     let r = async {
         ip_limit(&state, &meta).await?;
-        let headset = authenticate(&state, &headers, "POST", GAME_END_PATH, &body, &mut seen).await?;
+        let headset = authenticate(
+            &state,
+            &headers,
+            "POST",
+            GAME_END_PATH,
+            &body,
+            &mut seen,
+            Lookup::Database,
+        )
+        .await?;
         let req: GameEndRequest = serde_json::from_slice(&body).map_err(|e| {
             ApiError::with(
                 ErrorCode::InvalidParams,
@@ -322,7 +356,16 @@ async fn setup_call(
     let mut seen = Seen::default();
     let r = async {
         ip_limit(state, meta).await?;
-        authenticate(state, headers, Method::GET.as_str(), path, b"", &mut seen).await
+        authenticate(
+            state,
+            headers,
+            Method::GET.as_str(),
+            path,
+            b"",
+            &mut seen,
+            Lookup::Database,
+        )
+        .await
     }
     .await;
     // Successes count too: R-L10's "different API keys from one IP" includes valid ones.
