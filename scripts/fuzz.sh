@@ -28,7 +28,7 @@ SERVER_PID=$!
 for _ in $(seq 100); do curl -fsS "http://127.0.0.1:$PORT/health" >/dev/null 2>&1 && break; sleep 0.1; done
 
 MR_FUZZ_BASE="http://127.0.0.1:$PORT" MR_FUZZ_FIXTURE="$WORK/accounts.jsonl" \
-  MR_FUZZ_EXAMPLES="${MR_FUZZ_EXAMPLES:-300}" bash scripts/fuzz/run.sh
+  MR_FUZZ_EXAMPLES="${MR_FUZZ_EXAMPLES:-1000}" bash scripts/fuzz/run.sh
 
 if grep -qi 'panicked' "$WORK/server.log"; then
   echo "fuzz: the server panicked:" >&2

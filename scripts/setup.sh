@@ -9,7 +9,7 @@ APT_PACKAGES=(
   build-essential pkg-config libssl-dev libwebkit2gtk-4.1-dev libgtk-3-dev libsoup-3.0-dev
   libjavascriptcoregtk-4.1-dev librsvg2-dev libayatana-appindicator3-dev libxdo-dev file
   xvfb xauth imagemagick webkit2gtk-driver xdotool dbus-x11 gnome-keyring libsecret-tools
-  fonts-noto-cjk
+  fonts-noto-cjk postgresql-client python3-venv curl
 )
 
 missing=()
@@ -26,6 +26,14 @@ fi
 if ! command -v tauri-driver >/dev/null 2>&1 && [ ! -x "$HOME/.cargo/bin/tauri-driver" ]; then
   echo "==> installing tauri-driver"
   cargo install tauri-driver --locked --version '^2'
+fi
+
+# The schema-driven fuzzer of the launch API (scripts/fuzz.sh), pinned, in its own venv.
+SCHEMATHESIS_VERSION=4.32.5
+if ! /var/tmp/mr-venv/bin/schemathesis --version 2>/dev/null | grep -q "$SCHEMATHESIS_VERSION"; then
+  echo "==> installing schemathesis $SCHEMATHESIS_VERSION (PyPI) into /var/tmp/mr-venv"
+  [ -x /var/tmp/mr-venv/bin/python ] || python3 -m venv /var/tmp/mr-venv
+  /var/tmp/mr-venv/bin/python -m pip install --quiet --disable-pip-version-check "schemathesis==$SCHEMATHESIS_VERSION"
 fi
 
 # npm ci only when the lock file changed since the last install.

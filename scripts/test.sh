@@ -23,6 +23,9 @@ cargo build --workspace --all-targets "${FEATURES[@]}"
 step "Rust tests (domain, protocol, server, desktop core) on the real PostgreSQL"
 cargo test --workspace --exclude mr-tests "${FEATURES[@]}"
 
+step "fuzz: schemathesis against the real server, from its OpenAPI document (no 5xx, no panic)"
+bash scripts/fuzz.sh
+
 # The keychain test and the end-to-end suite use a real Secret Service: a private D-Bus with
 # gnome-keyring, whose keyrings live in a fresh folder so an existing login keyring with
 # another password on this machine cannot lock the run out.

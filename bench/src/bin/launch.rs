@@ -142,18 +142,17 @@ async fn main() -> anyhow::Result<()> {
     fresh_db(&admin, "mr_bench_launch").await?;
     fresh_db(&admin, "mr_bench_pgbench").await?;
     let url = db_url(&base_url, "mr_bench_launch");
-    let pool = PgPoolOptions::new().max_connections(4).connect(&url).await?;
+    let pool = PgPoolOptions::new()
+        .max_connections(4)
+        .connect(&url)
+        .await?;
     mr_server::migrate(&pool).await?;
 
     eprintln!("creating {OPERATORS} fixture operators…");
     let master = mr_server::config::Config::for_test("unused").master_key;
-    let accounts = mr_server::launch::fixture::create(
-        &pool,
-        &master,
-        OPERATORS,
-        "1000000.00".parse()?,
-    )
-    .await?;
+    let accounts =
+        mr_server::launch::fixture::create(&pool, &master, OPERATORS, "1000000.00".parse()?)
+            .await?;
     let file = tempfile::NamedTempFile::new()?;
     mr_server::launch::fixture::write_jsonl(file.path(), &accounts)?;
     let accounts = mr_sdk::simulate::load_accounts(file.path())?;
@@ -341,6 +340,8 @@ async fn add_history(pool: &PgPool, n: i64) -> anyhow::Result<uuid::Uuid> {
     sqlx::query("ALTER TABLE game_sessions ENABLE TRIGGER game_sessions_stats")
         .execute(&mut *conn)
         .await?;
-    sqlx::query("ANALYZE game_sessions").execute(&mut *conn).await?;
+    sqlx::query("ANALYZE game_sessions")
+        .execute(&mut *conn)
+        .await?;
     Ok(op)
 }

@@ -33,7 +33,7 @@ async fn the_quick_start_works_end_to_end(pool: PgPool) {
         &pool,
         &server.state.config.master_key,
         3,
-        "100.00".parse().unwrap(),
+        "200.00".parse().unwrap(),
     )
     .await
     .unwrap();
@@ -60,31 +60,53 @@ async fn the_quick_start_works_end_to_end(pool: PgPool) {
     assert!(out.contains(&site), "{out}");
     let (code, out, _) = run(Some(key.clone()), s(&["apps"])).await.unwrap();
     assert_eq!(code, 0);
-    assert!(out.contains("fixture_arena") && out.contains("10.00"), "{out}");
+    assert!(
+        out.contains("fixture_arena") && out.contains("10.00"),
+        "{out}"
+    );
 
     let (code, out, err) = run(
         Some(key.clone()),
-        s(&["launch", "--app", "fixture_arena", "--site", &site, "--players", "2"]),
+        s(&[
+            "launch",
+            "--app",
+            "fixture_arena",
+            "--site",
+            &site,
+            "--players",
+            "2",
+        ]),
     )
     .await
     .unwrap();
     assert_eq!(code, 0, "{out}{err}");
-    assert!(out.contains("20.00") && out.contains("80.00"), "{out}");
+    assert!(out.contains("20.00") && out.contains("180.00"), "{out}");
     let session = out
         .split_whitespace()
         .find(|w| w.starts_with(&a.operator_id.to_string()))
         .expect("the session id is printed")
         .to_string();
-    let (code, out, err) = run(Some(key.clone()), s(&["end", "--session", &session, "--duration", "900"]))
-        .await
-        .unwrap();
+    let (code, out, err) = run(
+        Some(key.clone()),
+        s(&["end", "--session", &session, "--duration", "900"]),
+    )
+    .await
+    .unwrap();
     assert_eq!(code, 0, "{out}{err}");
     assert!(out.contains("900"), "{out}");
 
     // Errors come out as code and message, with a non-zero exit.
     let (code, out, err) = run(
         Some(key.clone()),
-        s(&["launch", "--app", "fixture_arena", "--site", &site, "--players", "50"]),
+        s(&[
+            "launch",
+            "--app",
+            "fixture_arena",
+            "--site",
+            &site,
+            "--players",
+            "50",
+        ]),
     )
     .await
     .unwrap();
@@ -97,14 +119,27 @@ async fn the_quick_start_works_end_to_end(pool: PgPool) {
     // The simulator over the fixture file.
     let (code, out, err) = run(
         None,
-        s(&["simulate", "--fixture", &fixture_path, "--launches", "30", "--concurrency", "4", "--end"]),
+        s(&[
+            "simulate",
+            "--fixture",
+            &fixture_path,
+            "--launches",
+            "30",
+            "--concurrency",
+            "4",
+            "--end",
+        ]),
     )
     .await
     .unwrap();
     assert_eq!(code, 0, "{out}{err}");
-    let sessions: i64 = sqlx::query_scalar("SELECT count(*) FROM game_sessions WHERE ended_at IS NOT NULL")
-        .fetch_one(&pool)
-        .await
-        .unwrap();
-    assert_eq!(sessions, 31, "30 simulated games and the one above, all ended");
+    let sessions: i64 =
+        sqlx::query_scalar("SELECT count(*) FROM game_sessions WHERE ended_at IS NOT NULL")
+            .fetch_one(&pool)
+            .await
+            .unwrap();
+    assert_eq!(
+        sessions, 31,
+        "30 simulated games and the one above, all ended"
+    );
 }

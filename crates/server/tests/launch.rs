@@ -599,6 +599,9 @@ async fn game_end_is_recorded_once_and_silent_games_are_estimated(pool: PgPool) 
     assert_eq!(late.body["duration_estimated"], false);
 }
 
+/// operator, result, players, client IP
+type AttemptRow = (Option<uuid::Uuid>, String, Option<i32>, Option<String>);
+
 #[sqlx::test(migrator = "mr_server::MIGRATOR")]
 async fn every_attempt_is_recorded(pool: PgPool) {
     let (_server, hs) = setup(pool.clone(), 1, "100.00", no_limits).await;
@@ -619,7 +622,7 @@ async fn every_attempt_is_recorded(pool: PgPool) {
         .await;
     expect_error(&forged, 401, "INVALID_API_KEY");
     // Written in batches in the background: wait for the flush.
-    let mut rows: Vec<(Option<uuid::Uuid>, String, Option<i32>, Option<String>)> = vec![];
+    let mut rows: Vec<AttemptRow> = vec![];
     for _ in 0..50 {
         rows = sqlx::query_as(
             "SELECT operator_id, result, player_count, client_ip FROM launch_attempts ORDER BY id",
