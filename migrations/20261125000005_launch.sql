@@ -40,8 +40,8 @@ CREATE INDEX admin_alerts_open_idx ON admin_alerts (created_at DESC) WHERE ackno
 
 -- The hot path writes the change-log entries, notifications and daily roll-ups of a whole
 -- batch of launches at once (launch_charge_batch below) instead of row by row: the per-row
--- triggers on the tables it touches step aside while the transaction-local setting
--- mr.bulk_launch is 'on'. Every other writer still goes through them.
+-- triggers on the tables it touches step aside while the setting mr.bulk_launch is 'on',
+-- which it is only inside that function. Every other writer still goes through them.
 DROP TRIGGER operators_sync ON operators;
 CREATE TRIGGER operators_sync AFTER INSERT OR DELETE OR UPDATE OF
     username, display_name, contact_name, phone, email, tier, status, balance, is_locked,
@@ -113,7 +113,14 @@ CREATE FUNCTION launch_charge_batch(
     authorized_at  TIMESTAMPTZ,
     launch_token   TEXT
 )
-LANGUAGE plpgsql AS $$
+LANGUAGE plpgsql
+-- Generic plans: with array arguments the planner otherwise re-plans every statement on every
+-- call (custom plans), which cost more than the work itself for a batch of one.
+SET plan_cache_mode = force_generic_plan
+-- The per-row change-log and roll-up triggers step aside for this function only; the setting
+-- is restored when it returns.
+SET mr.bulk_launch = 'on'
+AS $$
 DECLARE
     n        INT := coalesce(array_length(p_session_ids, 1), 0);
     i        INT;
@@ -153,7 +160,6 @@ DECLARE
 BEGIN
     PERFORM pg_advisory_xact_lock(hashtextextended(s, 7240612002))
        FROM unnest(p_session_ids) AS s ORDER BY s;
-    PERFORM set_config('mr.bulk_launch', 'on', true);
 
     -- Lock the batch's operators in id order. Their state is read once, under the lock: the
     -- key may have been reset or the operator locked since the request was read.
@@ -340,6 +346,5 @@ BEGIN
                    FROM unnest(v_done) AS d, unnest(ARRAY['operator', 'ledger_entry', 'stat_daily']) AS e
                  UNION ALL SELECT 'audit_entry:') x;
     END IF;
-    PERFORM set_config('mr.bulk_launch', 'off', true);
 END;
 $$;
