@@ -4,6 +4,8 @@
 //! memory is the client's. Prints a Markdown section that `scripts/bench.sh` writes into
 //! BENCHMARKS.md.
 
+mod server;
+
 use std::time::{Duration, Instant};
 
 use anyhow::Context;
@@ -68,46 +70,6 @@ async fn main() -> anyhow::Result<()> {
     Ok(())
 }
 
-/// The release server binary next to this one, serving the bench database.
-struct ServerProcess(std::process::Child);
-
-impl Drop for ServerProcess {
-    fn drop(&mut self) {
-        let _ = self.0.kill();
-        let _ = self.0.wait();
-    }
-}
-
-async fn start_server(database_url: &str) -> anyhow::Result<(ServerProcess, String)> {
-    let bin = std::env::current_exe()?
-        .parent()
-        .context("bench binary folder")?
-        .join("mr-server");
-    let port = std::net::TcpListener::bind("127.0.0.1:0")?
-        .local_addr()?
-        .port();
-    let child = std::process::Command::new(&bin)
-        .arg("serve")
-        .env("DATABASE_URL", database_url)
-        .env("BIND", format!("127.0.0.1:{port}"))
-        .env("RUST_LOG", "warn")
-        .stdout(std::process::Stdio::null())
-        .spawn()
-        .with_context(|| format!("starting {}", bin.display()))?;
-    let server = ServerProcess(child);
-    let base = format!("http://127.0.0.1:{port}");
-    let http = reqwest::Client::new();
-    for _ in 0..200 {
-        if let Ok(r) = http.get(format!("{base}/health/db")).send().await {
-            if r.status().is_success() {
-                return Ok((server, base));
-            }
-        }
-        tokio::time::sleep(Duration::from_millis(50)).await;
-    }
-    anyhow::bail!("the server did not come up")
-}
-
 /// This process's resident memory now and at its peak since the last reset, in MiB.
 fn memory_mib() -> (u64, u64) {
     let status = std::fs::read_to_string("/proc/self/status").unwrap_or_default();
@@ -124,7 +86,7 @@ fn memory_mib() -> (u64, u64) {
 
 async fn run(pool: PgPool, database_url: &str) -> anyhow::Result<Vec<Figure>> {
     mr_server::MIGRATOR.run(&pool).await?;
-    let (server, base) = start_server(database_url).await?;
+    let (server, base) = server::start(database_url, &[]).await?;
     let http = reqwest::Client::new();
 
     let reg = http

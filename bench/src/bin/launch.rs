@@ -4,8 +4,11 @@
 //!
 //! Prints a Markdown section for BENCHMARKS.md on stdout; progress goes to stderr.
 
-use std::process::{Child, Command, Stdio};
-use std::time::{Duration, Instant};
+#[path = "../server.rs"]
+mod server;
+
+use std::process::Command;
+use std::time::Instant;
 
 use anyhow::Context;
 use mr_sdk::{simulate, SimulateConfig, SimulateReport};
@@ -20,15 +23,6 @@ const RATE: u64 = 500;
 const RATE_SECONDS: u64 = 20;
 const HISTORY: i64 = 1_000_000;
 
-struct Server(Child);
-
-impl Drop for Server {
-    fn drop(&mut self) {
-        let _ = self.0.kill();
-        let _ = self.0.wait();
-    }
-}
-
 fn db_url(base: &str, db: &str) -> String {
     let (prefix, _) = base.rsplit_once('/').unwrap_or((base, ""));
     format!("{prefix}/{db}")
@@ -42,40 +36,6 @@ async fn fresh_db(admin: &PgPool, name: &str) -> anyhow::Result<()> {
         .execute(admin)
         .await?;
     Ok(())
-}
-
-async fn start_server(url: &str) -> anyhow::Result<(Server, String)> {
-    let bin = std::env::current_exe()?
-        .parent()
-        .context("bench binary folder")?
-        .join("mr-server");
-    let port = std::net::TcpListener::bind("127.0.0.1:0")?
-        .local_addr()?
-        .port();
-    let child = Command::new(&bin)
-        .arg("serve")
-        .env("DATABASE_URL", url)
-        .env("BIND", format!("127.0.0.1:{port}"))
-        .env("RUST_LOG", "warn")
-        .env("RATE_LIMIT_OPERATOR_PER_MIN", "0")
-        .env("RATE_LIMIT_IP_PER_MIN", "0")
-        .env("ABUSE_LOCK", "off")
-        .env_remove("REDIS_URL")
-        .stdout(Stdio::null())
-        .spawn()
-        .with_context(|| format!("starting {}", bin.display()))?;
-    let server = Server(child);
-    let base = format!("http://127.0.0.1:{port}");
-    let http = reqwest::Client::new();
-    for _ in 0..200 {
-        if let Ok(r) = http.get(format!("{base}/health/db")).send().await {
-            if r.status().is_success() {
-                return Ok((server, base));
-            }
-        }
-        tokio::time::sleep(Duration::from_millis(50)).await;
-    }
-    anyhow::bail!("the server did not come up")
 }
 
 fn pgbench_tps(base_url: &str, clients: usize, seconds: u64) -> anyhow::Result<u64> {
@@ -156,7 +116,16 @@ async fn main() -> anyhow::Result<()> {
     let file = tempfile::NamedTempFile::new()?;
     mr_server::launch::fixture::write_jsonl(file.path(), &accounts)?;
     let accounts = mr_sdk::simulate::load_accounts(file.path())?;
-    let (server, base) = start_server(&url).await?;
+    let (server, base) = server::start(
+        &url,
+        &[
+            ("RATE_LIMIT_OPERATOR_PER_MIN", "0"),
+            ("RATE_LIMIT_IP_PER_MIN", "0"),
+            ("ABUSE_LOCK", "off"),
+            ("REDIS_URL", ""),
+        ],
+    )
+    .await?;
 
     eprintln!("warming up…");
     let warm = run_load(&base, &accounts, 3_000, None).await?;
