@@ -346,3 +346,55 @@ async fn a_launch_reaches_every_scope_through_the_sync_feed(pool: PgPool) {
     })
     .await;
 }
+
+#[sqlx::test(migrator = "mr_server::MIGRATOR")]
+async fn keys_are_stored_encrypted_and_found_by_index_not_by_scan(pool: PgPool) {
+    // A realistic number of operators, so the planner's choice is the one production sees.
+    let (_c, hs) = setup(pool.clone(), 1500, false).await;
+    let h = &hs[777];
+    // At rest: no plaintext, only AES-GCM ciphertext, nonce, keyed hash and the last four.
+    let (ct, hash, last4): (Vec<u8>, Vec<u8>, String) = sqlx::query_as(
+        "SELECT api_key_ciphertext, api_key_hash, api_key_last4 FROM operators WHERE id = $1",
+    )
+    .bind(h.acct.operator_id)
+    .fetch_one(&pool)
+    .await
+    .unwrap();
+    assert_eq!(last4, h.acct.api_key[60..]);
+    assert!(!ct
+        .windows(8)
+        .any(|w| h.acct.api_key.as_bytes().windows(8).any(|k| k == w)));
+    let master = mr_server::config::Config::for_test("unused").master_key;
+    assert_eq!(
+        hash,
+        mr_server::crypto::api_key_lookup_hash(&master, &h.acct.api_key)
+    );
+    // The lookup the launch path runs is a unique-index probe, whatever the table's size.
+    let mut conn = pool.acquire().await.unwrap();
+    sqlx::query("SET enable_seqscan = off")
+        .execute(&mut *conn)
+        .await
+        .unwrap();
+    sqlx::query("ANALYZE operators")
+        .execute(&mut *conn)
+        .await
+        .unwrap();
+    sqlx::query("SET enable_seqscan = on")
+        .execute(&mut *conn)
+        .await
+        .unwrap();
+    let plan: Vec<(String,)> = sqlx::query_as(
+        "EXPLAIN SELECT id, display_name, status, is_locked FROM operators WHERE api_key_hash = $1",
+    )
+    .bind(&hash)
+    .fetch_all(&mut *conn)
+    .await
+    .unwrap();
+    let plan: String = plan
+        .into_iter()
+        .map(|(l,)| l)
+        .collect::<Vec<_>>()
+        .join("\n");
+    assert!(plan.contains("operators_api_key_hash_key"), "{plan}");
+    assert!(!plan.contains("Seq Scan"), "{plan}");
+}
