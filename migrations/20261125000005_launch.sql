@@ -115,8 +115,14 @@ CREATE FUNCTION launch_charge_batch(
 )
 LANGUAGE plpgsql
 -- Generic plans: with array arguments the planner otherwise re-plans every statement on every
--- call (custom plans), which cost more than the work itself for a batch of one.
+-- call (custom plans), which cost more than the work itself for a batch of one. A generic plan
+-- is made once per connection, possibly while the tables are still small, so its shape is
+-- pinned to what a batch of at most a few dozen launches needs at any table size: index probes
+-- in nested loops, never a scan of a table or a hash of one.
 SET plan_cache_mode = force_generic_plan
+SET enable_seqscan = off
+SET enable_hashjoin = off
+SET enable_mergejoin = off
 -- The per-row change-log and roll-up triggers step aside for this function only; the setting
 -- is restored when it returns.
 SET mr.bulk_launch = 'on'
