@@ -62,6 +62,10 @@ codes! {
     CursorInvalid = 400, "同步游标无效，请重建本地缓存", "Invalid sync cursor; rebuild the local cache";
     SequenceGap = 409, "命令序号不连续，请稍后重试同步", "Command sequence has a gap; sync again";
     SiteNameTaken = 409, "已存在同名运营点", "A site with this name already exists";
+    // Admin decisions (applied from offline queues, so stale ones are expected)
+    AuthorizationExists = 409, "该运营商已拥有此应用的有效授权", "This operator already holds an active authorization for this application";
+    AuthorizationNotActive = 409, "该授权已被撤销或已过期", "This authorization is already revoked or expired";
+    RequestAlreadyDecided = 409, "该申请已被处理", "This request has already been handled";
     // Launch API (kept as headsets in the field know them)
     InvalidApiKey = 401, "API Key 无效", "Invalid API key";
     InvalidSignature = 400, "签名验证失败", "Signature verification failed";
@@ -143,6 +147,9 @@ names! {
     CursorInvalid => "CURSOR_INVALID",
     SequenceGap => "SEQUENCE_GAP",
     SiteNameTaken => "SITE_NAME_TAKEN",
+    AuthorizationExists => "AUTHORIZATION_EXISTS",
+    AuthorizationNotActive => "AUTHORIZATION_NOT_ACTIVE",
+    RequestAlreadyDecided => "REQUEST_ALREADY_DECIDED",
     InvalidApiKey => "INVALID_API_KEY",
     InvalidSignature => "INVALID_SIGNATURE",
     TimestampExpired => "TIMESTAMP_EXPIRED",

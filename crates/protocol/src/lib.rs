@@ -130,6 +130,7 @@ pub mod export {
             sync::Command,
             sync::SiteFields,
             sync::ProfileFields,
+            sync::GrantFields,
             sync::PushResponse,
             sync::CommandStatus,
             sync::CommandResult,

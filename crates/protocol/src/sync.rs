@@ -331,6 +331,39 @@ pub enum Command {
     MessageMarkRead { message_id: Uuid },
     #[serde(rename = "profile.update")]
     ProfileUpdate(ProfileFields),
+    /// R-A5: an administrator grants an application to an operator, permanently (`expires_at`
+    /// null) or until a date. The client picks the new authorization's id (UUID v7).
+    #[serde(rename = "authorization.grant")]
+    AuthorizationGrant(GrantFields),
+    /// R-A5: revoke with a reason; the next launch of that app by that operator fails.
+    #[serde(rename = "authorization.revoke")]
+    AuthorizationRevoke {
+        authorization_id: Uuid,
+        reason: String,
+    },
+    /// R-A4: approve a pending request, optionally until a date.
+    #[serde(rename = "request.approve")]
+    RequestApprove {
+        request_id: Uuid,
+        authorization_id: Uuid,
+        #[serde(default)]
+        #[ts(optional, type = "string")]
+        expires_at: Option<chrono::DateTime<chrono::Utc>>,
+    },
+    /// R-A4: reject a pending request; the reason is required (the operator sees it).
+    #[serde(rename = "request.reject")]
+    RequestReject { request_id: Uuid, reason: String },
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, TS)]
+#[serde(deny_unknown_fields)]
+pub struct GrantFields {
+    pub authorization_id: Uuid,
+    pub operator_id: Uuid,
+    pub application_id: Uuid,
+    #[serde(default)]
+    #[ts(optional, type = "string")]
+    pub expires_at: Option<chrono::DateTime<chrono::Utc>>,
 }
 
 impl Command {
@@ -341,6 +374,10 @@ impl Command {
             Command::SiteDelete { .. } => "site.delete",
             Command::MessageMarkRead { .. } => "message.mark_read",
             Command::ProfileUpdate(_) => "profile.update",
+            Command::AuthorizationGrant(_) => "authorization.grant",
+            Command::AuthorizationRevoke { .. } => "authorization.revoke",
+            Command::RequestApprove { .. } => "request.approve",
+            Command::RequestReject { .. } => "request.reject",
         }
     }
 }

@@ -2,7 +2,10 @@
 //! and either changes rows or returns the reason it cannot (a permanent rejection).
 
 use mr_domain::site::{self, SiteDraft};
-use mr_domain::{validate, DomainError, ErrorCode, OperatorId};
+use mr_domain::{validate, DomainError, ErrorCode, OperatorId, Permission, Role};
+use uuid::Uuid;
+
+use super::admin_commands;
 use mr_protocol::sync::{Command, ProfileFields, SiteFields};
 use serde_json::json;
 use sqlx::PgConnection;
@@ -38,12 +41,28 @@ pub enum Outcome {
     Rejected(Rejection),
 }
 
+/// Who may send a command: operators their own self-service commands, staff what their role
+/// grants (checked again on every command, whatever the client believed offline).
+pub fn permitted(command: &Command, role: Role) -> bool {
+    match command {
+        Command::AuthorizationGrant(_) | Command::AuthorizationRevoke { .. } => {
+            role.can(Permission::ManageAuthorizations)
+        }
+        Command::RequestApprove { .. } | Command::RequestReject { .. } => {
+            role.can(Permission::DecideAuthorizationRequests)
+        }
+        _ => role == Role::Operator,
+    }
+}
+
 /// Database failures are not rejections: they abort the push so the client retries.
+/// `caller` is the operator for self-service commands, the staff member for the others.
 pub async fn apply(
     conn: &mut PgConnection,
-    operator: OperatorId,
+    caller: Uuid,
     command: &Command,
 ) -> Result<Outcome, ApiError> {
+    let operator = OperatorId(caller);
     let result = match command {
         Command::SiteCreate(f) => site_create(conn, operator, f).await,
         Command::SiteUpdate(f) => site_update(conn, operator, f).await,
@@ -80,6 +99,21 @@ pub async fn apply(
             })
         }
         Command::ProfileUpdate(f) => profile_update(conn, operator, f).await,
+        Command::AuthorizationGrant(f) => admin_commands::grant(conn, caller, f).await,
+        Command::AuthorizationRevoke {
+            authorization_id,
+            reason,
+        } => admin_commands::revoke(conn, caller, *authorization_id, reason).await,
+        Command::RequestApprove {
+            request_id,
+            authorization_id,
+            expires_at,
+        } => {
+            admin_commands::approve(conn, caller, *request_id, *authorization_id, *expires_at).await
+        }
+        Command::RequestReject { request_id, reason } => {
+            admin_commands::reject_request(conn, caller, *request_id, reason).await
+        }
     }?;
     Ok(match result {
         Ok(()) => Outcome::Applied,

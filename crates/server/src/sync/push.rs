@@ -2,7 +2,7 @@
 //! transaction together with its effect, its record in `sync_commands` and its audit row.
 
 use mr_domain::error::Lang;
-use mr_domain::{ErrorCode, OperatorId, Role};
+use mr_domain::ErrorCode;
 use mr_protocol::sync::{CommandResult, CommandStatus, PushRequest, PushResponse};
 use serde_json::json;
 use sqlx::{Acquire, PgConnection};
@@ -123,11 +123,13 @@ pub async fn push(
                 code: ErrorCode::ValidationFailed,
                 details: json!({ "reason": e.to_string() }),
             }),
-            (Ok(_), r) if r != Role::Operator => Outcome::Rejected(ErrorCode::Forbidden.into()),
+            (Ok(command), r) if !commands::permitted(&command, r) => {
+                Outcome::Rejected(ErrorCode::Forbidden.into())
+            }
             (Ok(command), _) => {
                 // A savepoint: a rejected command leaves no trace of its effect.
                 let mut sp = (&mut *tx).begin().await?;
-                let outcome = commands::apply(&mut sp, OperatorId(user.user_id), &command).await?;
+                let outcome = commands::apply(&mut sp, user.user_id, &command).await?;
                 match outcome {
                     Outcome::Applied => sp.commit().await?,
                     Outcome::Rejected(_) => sp.rollback().await?,
