@@ -1330,3 +1330,164 @@ async fn the_message_centre_pages_through_the_cache(pool: PgPool) {
         0
     );
 }
+
+/// Issue "Admin workspace", tests (b) and (c) at the core: decisions made offline queue, apply
+/// when the server is back, reach the operator's cache; one another admin made first lands in
+/// the conflicts panel naming who and when.
+#[sqlx::test(migrator = "mr_server::MIGRATOR")]
+async fn admin_decisions_made_offline_apply_later_and_a_stale_one_becomes_a_conflict(pool: PgPool) {
+    uat(&pool).await;
+    let server = TestServer::spawn(pool.clone()).await;
+    let relay = Relay::start(server.addr).await;
+    let (m_admin, m_op) = (Machine::new(), Machine::new());
+    let core = m_admin.start(&relay.url()).await;
+    login(&core, Workspace::Admin, "uat_admin", UAT_PASSWORD).await;
+    let admin = core.admin().await.unwrap();
+    let op_core = m_op.start(&relay.url()).await;
+    let (ops, me) = operator_signed_in(&op_core).await;
+
+    let mut requests = Vec::new();
+    for code in ["star_quest", "deep_sea", "sky_race"] {
+        let app: Uuid = sqlx::query_scalar(
+            "INSERT INTO applications (code, name, unit_price, min_players, max_players)
+             VALUES ($1, $1, 20.00, 1, 4) RETURNING id",
+        )
+        .bind(code)
+        .fetch_one(&pool)
+        .await
+        .unwrap();
+        let req: Uuid = sqlx::query_scalar(
+            "INSERT INTO authorization_requests (operator_id, application_id, reason)
+             VALUES ($1, $2, '开业需要') RETURNING id",
+        )
+        .bind(me)
+        .bind(app)
+        .fetch_one(&pool)
+        .await
+        .unwrap();
+        requests.push(req);
+    }
+    admin.sync_now().await.unwrap();
+
+    // Offline: approve two, reject one; local rules answer at once.
+    server.kill();
+    relay.cut();
+    let e = admin.reject_request(requests[2], "  ").await.unwrap_err();
+    assert_eq!(invalid(e), (ErrorCode::ValidationFailed, "reason"));
+    let e = admin
+        .approve_request(
+            requests[0],
+            Some(chrono::Utc::now() - chrono::Duration::hours(1)),
+        )
+        .await
+        .unwrap_err();
+    assert_eq!(invalid(e), (ErrorCode::ValidationFailed, "expires_at"));
+    admin.approve_request(requests[0], None).await.unwrap();
+    admin
+        .approve_request(
+            requests[1],
+            Some(chrono::Utc::now() + chrono::Duration::days(90)),
+        )
+        .await
+        .unwrap();
+    admin.reject_request(requests[2], "资料不全").await.unwrap();
+    assert!(admin.sync_now().await.unwrap_err().is_offline());
+    assert_eq!(admin.sync_status().await.unwrap().pending, 3);
+
+    // Meanwhile another administrator, online elsewhere, rejects the second request first.
+    let server = TestServer::spawn(pool.clone()).await;
+    let http = reqwest::Client::new();
+    let token = |user: &'static str, pw: &'static str| {
+        let (http, base) = (http.clone(), server.base_url.clone());
+        async move {
+            let v: serde_json::Value = http
+                .post(format!("{base}/api/v1/auth/login"))
+                .json(
+                    &serde_json::json!({ "username": user, "password": pw, "workspace": "admin" }),
+                )
+                .send()
+                .await
+                .unwrap()
+                .json()
+                .await
+                .unwrap();
+            v["access_token"].as_str().unwrap().to_string()
+        }
+    };
+    let root = token("uat_admin", UAT_PASSWORD).await;
+    let created = http
+        .post(format!("{}/api/v1/staff", server.base_url))
+        .bearer_auth(&root)
+        .json(
+            &serde_json::json!({ "username": "admin_li", "password": "Staff123456",
+                                   "display_name": "李管理", "role": "admin" }),
+        )
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(created.status(), 201);
+    let li = token("admin_li", "Staff123456").await;
+    let env = mr_protocol::sync::CommandEnvelope::new(
+        Uuid::now_v7(),
+        1,
+        &Command::RequestReject {
+            request_id: requests[1],
+            reason: "暂不开放".into(),
+        },
+        chrono::Utc::now(),
+    );
+    let r = http
+        .post(format!("{}/api/v1/sync/push", server.base_url))
+        .bearer_auth(&li)
+        .json(&PushRequest {
+            device_id: Uuid::now_v7(),
+            protocol_version: SYNC_PROTOCOL_VERSION,
+            commands: vec![env],
+        })
+        .send()
+        .await
+        .unwrap()
+        .json::<PushResponse>()
+        .await
+        .unwrap();
+    assert!(r.results[0].code.is_none(), "{r:?}");
+
+    // Back online: two apply, the stale one is a conflict that says who and when.
+    relay.restore(server.addr);
+    eventually(10, "the queue to drain", || async {
+        let _ = admin.sync_now().await;
+        admin.sync_status().await.unwrap().pending == 0
+    })
+    .await;
+    let conflicts = admin.conflicts().await.unwrap();
+    assert_eq!(conflicts.len(), 1, "{conflicts:?}");
+    assert_eq!(conflicts[0].code, Some(ErrorCode::RequestAlreadyDecided));
+    assert!(
+        conflicts[0]
+            .message
+            .starts_with("该申请已被管理员 李管理 于 "),
+        "{}",
+        conflicts[0].message
+    );
+    let statuses: Vec<String> = sqlx::query_scalar(
+        "SELECT status FROM authorization_requests WHERE id = ANY($1) ORDER BY array_position($1, id)",
+    )
+    .bind(&requests)
+    .fetch_all(&pool)
+    .await
+    .unwrap();
+    assert_eq!(statuses, ["approved", "rejected", "rejected"]);
+
+    // The operator's cache shows the new authorization and every result in its messages.
+    sync_until(&ops, "the decisions to reach the operator", || async {
+        let auths = held(ops.session(), Entity::Authorization).await;
+        let msgs = ops.messages().await.unwrap();
+        let results = msgs
+            .iter()
+            .filter(|m| m.title.starts_with("授权申请"))
+            .count();
+        // One approval (ours), two rejections (ours and the other admin's).
+        auths.len() == 1 && results == 3
+    })
+    .await;
+}

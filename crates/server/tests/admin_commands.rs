@@ -135,7 +135,11 @@ async fn a_grant_and_a_revocation_take_effect_on_the_launch_api(pool: PgPool) {
         .await;
     assert_eq!(again["status"], "rejected");
     assert_eq!(again["code"], "AUTHORIZATION_EXISTS");
-    assert_eq!(again["message"], "该运营商已拥有此应用的有效授权");
+    let msg = again["message"].as_str().unwrap();
+    assert!(
+        msg.starts_with("该运营商已拥有此应用的有效授权（UAT 超级管理员 于 "),
+        "{msg}"
+    );
 
     // A grant that expires in the past, or a revocation without a reason, is refused.
     let past = admin
@@ -316,6 +320,11 @@ async fn a_request_decided_by_another_admin_first_is_a_conflict_with_who_and_whe
         .await;
     assert_eq!(stale["status"], "rejected");
     assert_eq!(stale["code"], "REQUEST_ALREADY_DECIDED");
+    let msg = stale["message"].as_str().unwrap();
+    assert!(
+        msg.starts_with("该申请已被管理员 测试员工 于 ") && msg.ends_with(" 处理"),
+        "{msg}"
+    );
     let (status, by): (String, String) = sqlx::query_as(
         "SELECT r.status, s.display_name FROM authorization_requests r
            JOIN staff_users s ON s.id = r.decided_by WHERE r.id = $1",

@@ -226,6 +226,9 @@ pub async fn approve(
     if let Some(r) = check_pair(conn, operator, app).await? {
         return Ok(Err(r));
     }
+    // The operator's message first: the command's feed position (`server_cursor`) is its last
+    // change, which must be one the deciding admin's own feed holds (the request, the grant).
+    tell_operator(conn, operator, app, true, None).await?;
     sqlx::query(
         "UPDATE authorization_requests SET status = 'approved', decided_by = $2, decided_at = now(),
                 updated_at = now()
@@ -255,7 +258,6 @@ pub async fn approve(
         }
         Err(e) => return Err(e),
     }
-    tell_operator(conn, operator, app, true, None).await?;
     Ok(Ok(()))
 }
 
@@ -274,6 +276,7 @@ pub async fn reject_request(
     let Some((operator, app)) = lock_pending(conn, request).await? else {
         return already_decided(conn, request).await;
     };
+    tell_operator(conn, operator, app, false, Some(reason.trim())).await?;
     sqlx::query(
         "UPDATE authorization_requests SET status = 'rejected', decided_by = $2, decided_at = now(),
                 decision_note = $3, updated_at = now()
@@ -284,7 +287,6 @@ pub async fn reject_request(
     .bind(reason.trim())
     .execute(&mut *conn)
     .await?;
-    tell_operator(conn, operator, app, false, Some(reason.trim())).await?;
     Ok(Ok(()))
 }
 

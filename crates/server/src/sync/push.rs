@@ -32,14 +32,73 @@ fn code_of(name: &str) -> ErrorCode {
 }
 
 fn rejected(id: Uuid, seq: i64, code: ErrorCode, lang: Lang, duplicate: bool) -> CommandResult {
+    rejected_with(id, seq, code, code.message(lang).to_string(), duplicate)
+}
+
+fn rejected_with(
+    id: Uuid,
+    seq: i64,
+    code: ErrorCode,
+    message: String,
+    duplicate: bool,
+) -> CommandResult {
     CommandResult {
         command_id: id,
         seq,
         status: CommandStatus::Rejected,
         duplicate,
         code: Some(code),
-        message: Some(code.message(lang).to_string()),
+        message: Some(message),
         server_cursor: None,
+    }
+}
+
+/// The conflicts panel shows this text as it is: for a decision someone else made first it
+/// names who and when ("该申请已被管理员 X 于 T 处理"), in China Standard Time.
+fn rejection_message(code: ErrorCode, details: &serde_json::Value, lang: Lang) -> String {
+    let when = |key: &str| {
+        details[key]
+            .as_str()
+            .and_then(|t| chrono::DateTime::parse_from_rfc3339(t).ok())
+            .map(|t| {
+                t.with_timezone(&chrono::FixedOffset::east_opt(8 * 3600).expect("UTC+8"))
+                    .format("%Y-%m-%d %H:%M")
+                    .to_string()
+            })
+    };
+    let who = |key: &str| details[key].as_str().map(str::to_string);
+    match (code, lang) {
+        (ErrorCode::RequestAlreadyDecided, Lang::Zh) => {
+            match (who("decided_by_name"), when("decided_at")) {
+                (Some(by), Some(at)) => format!("该申请已被管理员 {by} 于 {at} 处理"),
+                (None, Some(at)) => format!("该申请已于 {at} 被运营商撤回或处理"),
+                _ => code.message(lang).to_string(),
+            }
+        }
+        (ErrorCode::RequestAlreadyDecided, Lang::En) => {
+            match (who("decided_by_name"), when("decided_at")) {
+                (Some(by), Some(at)) => format!("This request was already handled by {by} at {at}"),
+                (None, Some(at)) => format!("This request was withdrawn or handled at {at}"),
+                _ => code.message(lang).to_string(),
+            }
+        }
+        (ErrorCode::AuthorizationExists, Lang::Zh) => {
+            match (who("granted_by_name"), when("granted_at")) {
+                (Some(by), Some(at)) => {
+                    format!("该运营商已拥有此应用的有效授权（{by} 于 {at} 授予）")
+                }
+                _ => code.message(lang).to_string(),
+            }
+        }
+        (ErrorCode::AuthorizationExists, Lang::En) => {
+            match (who("granted_by_name"), when("granted_at")) {
+                (Some(by), Some(at)) => format!(
+                    "This operator already holds an active authorization (granted by {by} at {at})"
+                ),
+                _ => code.message(lang).to_string(),
+            }
+        }
+        _ => code.message(lang).to_string(),
     }
 }
 
@@ -198,7 +257,13 @@ pub async fn push(
                 message: None,
                 server_cursor,
             },
-            Some(code) => rejected(env.command_id, env.seq, code, lang, false),
+            Some(code) => rejected_with(
+                env.command_id,
+                env.seq,
+                code,
+                rejection_message(code, &details, lang),
+                false,
+            ),
         });
     }
     if req.commands.is_empty() {
