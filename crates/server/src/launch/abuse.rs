@@ -61,6 +61,10 @@ impl AbuseGuard {
         }
     }
 
+    pub fn enabled(&self) -> bool {
+        self.enabled
+    }
+
     /// Records the request and, if its IP has crossed a threshold, locks the operators seen
     /// from it. Runs off the request path (spawned by the caller).
     pub async fn observe(&self, o: Observation) {

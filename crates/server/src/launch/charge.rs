@@ -110,21 +110,17 @@ async fn run(pool: &PgPool, mut jobs: Vec<(PendingLaunch, Reply)>) {
                 let _ = reply.send(match r {
                     Ok(mut o) if o.len() == 1 => Ok(o.remove(0)),
                     Ok(_) => Err(ApiError::internal("launch", "batch returned no row")),
-                    Err(e) => Err(retry_error(e)),
+                    Err(e) => Err(ApiError::from(e)),
                 });
             }
         }
         Err(e) => {
-            let err = retry_error(e);
+            let code = ApiError::from(e).code;
             for (_, reply) in jobs {
-                let _ = reply.send(Err(ApiError::new(err.code)));
+                let _ = reply.send(Err(ApiError::new(code)));
             }
         }
     }
-}
-
-fn retry_error(e: sqlx::Error) -> ApiError {
-    ApiError::from(e)
 }
 
 fn deliver(jobs: Vec<(PendingLaunch, Reply)>, outcomes: Vec<Outcome>) {

@@ -136,13 +136,7 @@ pub async fn authenticate(
             });
         }
     }
-    let row: Option<(Uuid, String, String, bool)> = sqlx::query_as(
-        "SELECT id, display_name, status, is_locked FROM operators WHERE api_key_hash = $1",
-    )
-    .bind(&hash)
-    .fetch_optional(&state.pool)
-    .await?;
-    let Some((operator_id, operator_name, status, locked)) = row else {
+    let Some((operator_id, operator_name, status, locked)) = key_owner(state, &hash).await? else {
         return Err(ApiError::with(
             ErrorCode::InvalidApiKey,
             json!({ "reason": "unknown or reset API key" }),
@@ -172,11 +166,20 @@ pub async fn authenticate(
 /// A failed request that carried a real key is attributed to that key's operator, so the
 /// abuse lock (R-L10) can lock the operator whose key is being misused.
 async fn attribute(state: &AppState, hash: &[u8], seen: &mut Seen) {
-    if let Ok(Some(id)) = sqlx::query_scalar("SELECT id FROM operators WHERE api_key_hash = $1")
-        .bind(hash)
-        .fetch_optional(&state.pool)
-        .await
-    {
+    if let Ok(Some((id, ..))) = key_owner(state, hash).await {
         seen.operator_id = Some(id);
     }
+}
+
+/// The operator holding a key (id, name, status, locked), by the keyed hash's unique index.
+async fn key_owner(
+    state: &AppState,
+    hash: &[u8],
+) -> Result<Option<(Uuid, String, String, bool)>, sqlx::Error> {
+    sqlx::query_as(
+        "SELECT id, display_name, status, is_locked FROM operators WHERE api_key_hash = $1",
+    )
+    .bind(hash)
+    .fetch_optional(&state.pool)
+    .await
 }

@@ -113,6 +113,10 @@ fn after(
 }
 
 fn observe(state: &AppState, meta: &ClientMeta, seen: &Seen, code: Option<ErrorCode>) {
+    // Off (e.g. for a load test): no task per request at all.
+    if !state.launch.abuse.enabled() {
+        return;
+    }
     let Some(ip) = meta.ip.clone() else { return };
     let guard = state.launch.abuse.clone();
     let o = Observation {
@@ -135,12 +139,14 @@ async fn authorize(
         .get(HEADER_SESSION_ID)
         .and_then(|v| v.to_str().ok())
         .map(str::to_string);
-    let parsed: Option<LaunchRequest> = serde_json::from_slice(&body).ok();
+    // Parsed once: the launch needs it after the signature check, the attempt log always.
+    let parsed: Result<LaunchRequest, serde_json::Error> = serde_json::from_slice(&body);
     let r = launch(
         &state,
         &meta,
         &headers,
         &body,
+        parsed.as_ref(),
         session_id.as_deref(),
         &mut seen,
     )
@@ -149,7 +155,7 @@ async fn authorize(
         &state,
         &meta,
         &seen,
-        parsed.as_ref(),
+        parsed.as_ref().ok(),
         session_id.as_deref(),
         r.as_ref().map(|_| ()),
     );
@@ -171,6 +177,7 @@ async fn launch(
     meta: &ClientMeta,
     headers: &HeaderMap,
     body: &[u8],
+    req: Result<&LaunchRequest, &serde_json::Error>,
     session_id: Option<&str>,
     seen: &mut Seen,
 ) -> ApiResult<LaunchResponse> {
@@ -189,7 +196,7 @@ async fn launch(
     let session_id = session_id.ok_or_else(|| invalid_session(SessionIdRule::Missing))?;
     check_session_id(session_id, headset.operator_id, now.timestamp_millis())
         .map_err(invalid_session)?;
-    let req: LaunchRequest = serde_json::from_slice(body).map_err(|e| {
+    let req = req.map_err(|e| {
         ApiError::with(
             ErrorCode::InvalidParams,
             json!({ "field": "body", "rule": "body_shape", "reason": format!("body must be {{\"app_id\", \"site_id\", \"player_count\"}}: {e}") }),
@@ -244,7 +251,7 @@ async fn launch(
             request_id: meta.request_id.clone(),
         })
         .await?;
-    respond(session_id, &req, outcome)
+    respond(session_id, req, outcome)
 }
 
 fn site_not_found(site: &str) -> ApiError {

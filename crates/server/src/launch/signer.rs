@@ -121,12 +121,12 @@ pub fn token_expiry(token: &str) -> Option<DateTime<Utc>> {
 
 fn new_kid() -> String {
     // Date-prefixed, so a JWKS reader sees which key is newer.
+    // random_token is URL-safe base64: letters, digits, '-' and '_', as the kid allows.
     format!(
         "{}-{}",
         Utc::now().format("%Y%m%d"),
         &crypto::random_token()[..12]
     )
-    .replace(['+', '/'], "_")
 }
 
 async fn ensure_current(

@@ -193,7 +193,7 @@ async fn already_decided(conn: &mut PgConnection, request: Uuid) -> Step {
     }
 }
 
-/// The pending request, locked: (operator, application, operator status).
+/// The pending request, locked: (operator, application).
 async fn lock_pending(
     conn: &mut PgConnection,
     request: Uuid,
