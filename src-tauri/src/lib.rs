@@ -144,6 +144,15 @@ pub fn run() {
             commands::sync::sync_diagnostics,
             commands::sync::sync_rebuild,
             commands::admin::admin_overview,
+            commands::admin::admin_authorizations,
+            commands::admin::admin_authorization_grant,
+            commands::admin::admin_authorization_revoke,
+            commands::admin::admin_requests,
+            commands::admin::admin_request_approve,
+            commands::admin::admin_request_reject,
+            commands::admin::admin_operators,
+            commands::admin::admin_operator_options,
+            commands::admin::admin_applications,
             commands::finance::finance_overview,
         ])
         .run(tauri::generate_context!())

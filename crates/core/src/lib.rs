@@ -11,6 +11,9 @@
 //! ([`Core::set_background_sync`]) each session runs it by itself ([`sync_loop`]).
 
 pub mod admin;
+pub mod admin_overlay;
+pub mod admin_read;
+pub mod admin_views;
 pub mod api;
 pub mod cache;
 pub mod conflicts;

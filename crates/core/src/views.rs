@@ -216,5 +216,5 @@ pub fn export_all(dir: &std::path::Path) -> Result<(), ts_rs::ExportError> {
         Conflict,
         SyncReport
     );
-    Ok(())
+    crate::admin_views::export_all(dir)
 }

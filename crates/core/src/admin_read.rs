@@ -1,0 +1,451 @@
+//! The admin pages' reads of the mirror (rows kept as JSON in `mirror_rows`): one filtered page
+//! at a time, with the operator's and the application's names joined in SQL, so a page costs
+//! the same with 100 rows or 100,000 (measured in BENCHMARKS.md).
+
+use chrono::{DateTime, Utc};
+use mr_protocol::rows::{
+    ApplicationRow, AuthorizationRequestRow, AuthorizationRow, OperatorAccountRow,
+};
+use mr_protocol::sync::Entity;
+use serde::de::DeserializeOwned;
+use sqlx::{QueryBuilder, Sqlite, SqliteConnection};
+use uuid::Uuid;
+
+use crate::admin_views::{
+    AuthorizationCounts, AuthorizationQuery, AuthorizationState, AuthorizationView, OperatorOption,
+    OperatorQuery, OperatorSort, RequestQuery, RequestView,
+};
+use crate::error::CoreError;
+use crate::mirror::time_text;
+
+/// The names a row shows beside its ids.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct Names {
+    pub operator_name: Option<String>,
+    pub operator_username: Option<String>,
+    pub application_name: Option<String>,
+    pub application_code: Option<String>,
+}
+
+const NAME_COLUMNS: &str =
+    "json_extract(o.json, '$.display_name'), json_extract(o.json, '$.username'),
+     json_extract(p.json, '$.name'), json_extract(p.json, '$.code')";
+const NAME_JOINS: &str =
+    " LEFT JOIN mirror_rows o ON o.entity = 'operator_account' AND o.id = r.operator_id
+     LEFT JOIN mirror_rows p ON p.entity = 'application' AND p.id = r.app_id ";
+
+/// `expires_at` of the row `r`, compared as a time (the JSON text has a varying number of
+/// fractional digits, so text order is not time order).
+const EXPIRES: &str = "julianday(json_extract(r.json, '$.expires_at'))";
+
+fn decode<T: DeserializeOwned>(json: &str) -> Result<T, CoreError> {
+    serde_json::from_str(json).map_err(|e| CoreError::Cache(format!("mirror row: {e}")))
+}
+
+type NamedRow = (
+    String,
+    Option<String>,
+    Option<String>,
+    Option<String>,
+    Option<String>,
+);
+
+fn names_of(r: &NamedRow) -> Names {
+    Names {
+        operator_name: r.1.clone(),
+        operator_username: r.2.clone(),
+        application_name: r.3.clone(),
+        application_code: r.4.clone(),
+    }
+}
+
+// ----- authorizations (授权管理) -----
+
+fn push_state(qb: &mut QueryBuilder<'_, Sqlite>, state: AuthorizationState, now: &str) {
+    match state {
+        AuthorizationState::Revoked => {
+            qb.push(" AND r.status = 'revoked'");
+        }
+        AuthorizationState::Expired => {
+            qb.push(format!(
+                " AND r.status = 'active' AND {EXPIRES} <= julianday("
+            ));
+            qb.push_bind(now.to_string()).push(")");
+        }
+        AuthorizationState::Active => {
+            qb.push(format!(
+                " AND r.status = 'active' AND ({EXPIRES} IS NULL OR {EXPIRES} > julianday("
+            ));
+            qb.push_bind(now.to_string()).push("))");
+        }
+    }
+}
+
+fn push_authorization_filter(
+    qb: &mut QueryBuilder<'_, Sqlite>,
+    q: &AuthorizationQuery,
+    now: DateTime<Utc>,
+) {
+    let now_text = time_text(&now);
+    qb.push(" WHERE r.entity = 'authorization'");
+    if let Some(op) = q.operator_id {
+        qb.push(" AND r.operator_id = ").push_bind(op.to_string());
+    }
+    if let Some(app) = q.application_id {
+        qb.push(" AND r.app_id = ").push_bind(app.to_string());
+    }
+    if let Some(s) = q.state {
+        push_state(qb, s, &now_text);
+    }
+    if let Some(days) = q.expiring_within_days {
+        push_state(qb, AuthorizationState::Active, &now_text);
+        qb.push(format!(" AND {EXPIRES} <= julianday("))
+            .push_bind(now_text)
+            .push(") + ")
+            .push_bind(days);
+    }
+}
+
+pub fn authorization_view(
+    row: AuthorizationRow,
+    names: Names,
+    now: DateTime<Utc>,
+) -> AuthorizationView {
+    AuthorizationView {
+        id: row.id,
+        operator_id: row.operator_id,
+        operator_name: names.operator_name,
+        operator_username: names.operator_username,
+        application_id: row.application_id,
+        application_name: names.application_name,
+        application_code: names.application_code,
+        state: AuthorizationState::of(&row.status, row.expires_at, now),
+        expires_at: row.expires_at,
+        granted_by_name: row.granted_by_name,
+        granted_at: row.granted_at,
+        request_id: row.request_id,
+        revoked_by_name: row.revoked_by_name,
+        revoked_at: row.revoked_at,
+        revoke_reason: row.revoke_reason,
+        pending: false,
+    }
+}
+
+/// One page of authorizations, newest grant first, and how many match.
+pub async fn authorization_page(
+    conn: &mut SqliteConnection,
+    q: &AuthorizationQuery,
+    now: DateTime<Utc>,
+) -> Result<(Vec<AuthorizationView>, i64), CoreError> {
+    let mut count = QueryBuilder::<Sqlite>::new("SELECT count(*) FROM mirror_rows r");
+    push_authorization_filter(&mut count, q, now);
+    let total: i64 = count.build_query_scalar().fetch_one(&mut *conn).await?;
+
+    let mut page = QueryBuilder::<Sqlite>::new(format!(
+        "SELECT r.json, {NAME_COLUMNS} FROM mirror_rows r {NAME_JOINS}"
+    ));
+    push_authorization_filter(&mut page, q, now);
+    page.push(" ORDER BY r.at DESC, r.id LIMIT ")
+        .push_bind(q.limit)
+        .push(" OFFSET ")
+        .push_bind(q.offset);
+    let rows: Vec<NamedRow> = page.build_query_as().fetch_all(&mut *conn).await?;
+    let items = rows
+        .iter()
+        .map(|r| Ok(authorization_view(decode(&r.0)?, names_of(r), now)))
+        .collect::<Result<_, CoreError>>()?;
+    Ok((items, total))
+}
+
+/// The summary counts over the whole mirror.
+pub async fn authorization_counts(
+    conn: &mut SqliteConnection,
+    now: DateTime<Utc>,
+) -> Result<AuthorizationCounts, CoreError> {
+    let now = time_text(&now);
+    let (active, expired, revoked, soon): (i64, i64, i64, i64) = sqlx::query_as(&format!(
+        "SELECT
+             coalesce(sum(r.status = 'active' AND ({EXPIRES} IS NULL OR {EXPIRES} > julianday(?1))), 0),
+             coalesce(sum(r.status = 'active' AND {EXPIRES} <= julianday(?1)), 0),
+             coalesce(sum(r.status = 'revoked'), 0),
+             coalesce(sum(r.status = 'active' AND {EXPIRES} > julianday(?1) AND {EXPIRES} <= julianday(?1) + 7), 0)
+           FROM mirror_rows r WHERE r.entity = 'authorization'"
+    ))
+    .bind(now)
+    .fetch_one(&mut *conn)
+    .await?;
+    Ok(AuthorizationCounts {
+        active,
+        expired,
+        revoked,
+        expiring_soon: soon,
+    })
+}
+
+async fn json_row<T: DeserializeOwned>(
+    conn: &mut SqliteConnection,
+    entity: Entity,
+    id: Uuid,
+) -> Result<Option<T>, CoreError> {
+    let json: Option<String> =
+        sqlx::query_scalar("SELECT json FROM mirror_rows WHERE entity = ? AND id = ?")
+            .bind(entity.as_str())
+            .bind(id.to_string())
+            .fetch_optional(&mut *conn)
+            .await?;
+    json.as_deref().map(decode).transpose()
+}
+
+pub async fn authorization(
+    conn: &mut SqliteConnection,
+    id: Uuid,
+) -> Result<Option<AuthorizationRow>, CoreError> {
+    json_row(conn, Entity::Authorization, id).await
+}
+
+pub async fn request(
+    conn: &mut SqliteConnection,
+    id: Uuid,
+) -> Result<Option<AuthorizationRequestRow>, CoreError> {
+    json_row(conn, Entity::AuthorizationRequest, id).await
+}
+
+pub async fn operator_account(
+    conn: &mut SqliteConnection,
+    id: Uuid,
+) -> Result<Option<OperatorAccountRow>, CoreError> {
+    json_row(conn, Entity::OperatorAccount, id).await
+}
+
+pub async fn application(
+    conn: &mut SqliteConnection,
+    id: Uuid,
+) -> Result<Option<ApplicationRow>, CoreError> {
+    json_row(conn, Entity::Application, id).await
+}
+
+/// The operator's authorization of the application that still lets it launch, if any.
+pub async fn usable_authorization(
+    conn: &mut SqliteConnection,
+    operator_id: Uuid,
+    application_id: Uuid,
+    now: DateTime<Utc>,
+) -> Result<Option<AuthorizationRow>, CoreError> {
+    let json: Option<String> = sqlx::query_scalar(&format!(
+        "SELECT r.json FROM mirror_rows r
+          WHERE r.entity = 'authorization' AND r.operator_id = ? AND r.app_id = ?
+            AND r.status = 'active' AND ({EXPIRES} IS NULL OR {EXPIRES} > julianday(?))
+          LIMIT 1"
+    ))
+    .bind(operator_id.to_string())
+    .bind(application_id.to_string())
+    .bind(time_text(&now))
+    .fetch_optional(&mut *conn)
+    .await?;
+    json.as_deref().map(decode).transpose()
+}
+
+/// The operator's and the application's names, from the cache.
+pub async fn names(
+    conn: &mut SqliteConnection,
+    operator_id: Uuid,
+    application_id: Uuid,
+) -> Result<Names, CoreError> {
+    let op = operator_account(conn, operator_id).await?;
+    let app = application(conn, application_id).await?;
+    Ok(Names {
+        operator_name: op.as_ref().map(|o| o.display_name.clone()),
+        operator_username: op.map(|o| o.username),
+        application_name: app.as_ref().map(|a| a.name.clone()),
+        application_code: app.map(|a| a.code),
+    })
+}
+
+// ----- requests (授权申请审批) -----
+
+pub fn request_view(row: AuthorizationRequestRow, names: Names) -> RequestView {
+    RequestView {
+        id: row.id,
+        operator_id: row.operator_id,
+        operator_name: names.operator_name,
+        operator_username: names.operator_username,
+        application_id: row.application_id,
+        application_name: names.application_name,
+        application_code: names.application_code,
+        reason: row.reason,
+        status: row.status,
+        decided_by_name: row.decided_by_name,
+        decided_at: row.decided_at,
+        decision_note: row.decision_note,
+        requested_expires_at: row.requested_expires_at,
+        approved_expires_at: None,
+        created_at: row.created_at,
+        pending: false,
+    }
+}
+
+fn push_request_filter(qb: &mut QueryBuilder<'_, Sqlite>, q: &RequestQuery) {
+    qb.push(" WHERE r.entity = 'authorization_request'");
+    if let Some(s) = &q.status {
+        qb.push(" AND r.status = ").push_bind(s.clone());
+    }
+}
+
+/// One page of requests: the waiting ones oldest first (first come, first decided), the
+/// others newest first.
+pub async fn request_page(
+    conn: &mut SqliteConnection,
+    q: &RequestQuery,
+) -> Result<(Vec<RequestView>, i64), CoreError> {
+    let mut count = QueryBuilder::<Sqlite>::new("SELECT count(*) FROM mirror_rows r");
+    push_request_filter(&mut count, q);
+    let total: i64 = count.build_query_scalar().fetch_one(&mut *conn).await?;
+
+    let mut page = QueryBuilder::<Sqlite>::new(format!(
+        "SELECT r.json, {NAME_COLUMNS} FROM mirror_rows r {NAME_JOINS}"
+    ));
+    push_request_filter(&mut page, q);
+    let order = if q.status.as_deref() == Some("pending") {
+        " ORDER BY r.at, r.id"
+    } else {
+        " ORDER BY r.at DESC, r.id"
+    };
+    page.push(order)
+        .push(" LIMIT ")
+        .push_bind(q.limit)
+        .push(" OFFSET ")
+        .push_bind(q.offset);
+    let rows: Vec<NamedRow> = page.build_query_as().fetch_all(&mut *conn).await?;
+    let items = rows
+        .iter()
+        .map(|r| Ok(request_view(decode(&r.0)?, names_of(r))))
+        .collect::<Result<_, CoreError>>()?;
+    Ok((items, total))
+}
+
+pub async fn awaiting_requests(conn: &mut SqliteConnection) -> Result<i64, CoreError> {
+    Ok(sqlx::query_scalar(
+        "SELECT count(*) FROM mirror_rows WHERE entity = 'authorization_request' AND status = 'pending'",
+    )
+    .fetch_one(&mut *conn)
+    .await?)
+}
+
+// ----- operators (运营商管理) -----
+
+/// `%…%` for LIKE, with the pattern characters of the search text taken literally.
+fn like_pattern(text: &str) -> String {
+    let mut p = String::from("%");
+    for c in text.chars() {
+        if matches!(c, '%' | '_' | '\\') {
+            p.push('\\');
+        }
+        p.push(c);
+    }
+    p.push('%');
+    p
+}
+
+fn push_operator_filter(qb: &mut QueryBuilder<'_, Sqlite>, q: &OperatorQuery) {
+    qb.push(" WHERE r.entity = 'operator_account'");
+    if !q.include_closed {
+        qb.push(" AND r.status = 'active'");
+    }
+    if let Some(tier) = q.tier {
+        qb.push(" AND json_extract(r.json, '$.tier') = ")
+            .push_bind(tier.as_str());
+    }
+    if let Some(locked) = q.locked {
+        qb.push(" AND json_extract(r.json, '$.is_locked') = ")
+            .push_bind(locked);
+    }
+    if let Some(s) = q.search.as_deref().map(str::trim).filter(|s| !s.is_empty()) {
+        let p = like_pattern(s);
+        qb.push(" AND (");
+        for (i, field) in ["username", "display_name", "contact_name", "phone", "email"]
+            .iter()
+            .enumerate()
+        {
+            if i > 0 {
+                qb.push(" OR ");
+            }
+            qb.push(format!("json_extract(r.json, '$.{field}') LIKE "))
+                .push_bind(p.clone())
+                .push(" ESCAPE '\\'");
+        }
+        qb.push(")");
+    }
+}
+
+fn operator_order(sort: OperatorSort) -> &'static str {
+    match sort {
+        OperatorSort::CreatedAt => "r.at",
+        OperatorSort::Name => "json_extract(r.json, '$.display_name')",
+        OperatorSort::Username => "lower(json_extract(r.json, '$.username'))",
+        // Balances are decimal text, never negative: more integer digits is more money, and
+        // with as many digits the text order is the numeric order. No float on the way.
+        OperatorSort::Balance => {
+            "length(substr(json_extract(r.json, '$.balance'), 1, instr(json_extract(r.json, '$.balance') || '.', '.') - 1)) {dir}, json_extract(r.json, '$.balance')"
+        }
+    }
+}
+
+pub async fn operator_page(
+    conn: &mut SqliteConnection,
+    q: &OperatorQuery,
+) -> Result<(Vec<OperatorAccountRow>, i64), CoreError> {
+    let mut count = QueryBuilder::<Sqlite>::new("SELECT count(*) FROM mirror_rows r");
+    push_operator_filter(&mut count, q);
+    let total: i64 = count.build_query_scalar().fetch_one(&mut *conn).await?;
+
+    let dir = if q.descending { "DESC" } else { "ASC" };
+    let order = operator_order(q.sort).replace("{dir}", dir);
+    let mut page = QueryBuilder::<Sqlite>::new("SELECT r.json FROM mirror_rows r");
+    push_operator_filter(&mut page, q);
+    page.push(format!(" ORDER BY {order} {dir}, r.id LIMIT "))
+        .push_bind(q.limit)
+        .push(" OFFSET ")
+        .push_bind(q.offset);
+    let rows: Vec<String> = page.build_query_scalar().fetch_all(&mut *conn).await?;
+    let items = rows
+        .iter()
+        .map(|j| decode(j))
+        .collect::<Result<_, CoreError>>()?;
+    Ok((items, total))
+}
+
+/// Operators matching `search` for a picker, by username.
+pub async fn operator_options(
+    conn: &mut SqliteConnection,
+    search: &str,
+    limit: i64,
+) -> Result<Vec<OperatorOption>, CoreError> {
+    let q = OperatorQuery {
+        search: Some(search.to_string()),
+        sort: OperatorSort::Username,
+        limit,
+        ..OperatorQuery::default()
+    };
+    let (rows, _) = operator_page(conn, &q).await?;
+    Ok(rows
+        .into_iter()
+        .map(|o| OperatorOption {
+            id: o.id,
+            username: o.username,
+            display_name: o.display_name,
+            tier: o.tier,
+            is_locked: o.is_locked,
+        })
+        .collect())
+}
+
+/// The whole catalogue (a few hundred rows at most), by name.
+pub async fn applications(conn: &mut SqliteConnection) -> Result<Vec<ApplicationRow>, CoreError> {
+    let rows: Vec<String> = sqlx::query_scalar(
+        "SELECT json FROM mirror_rows WHERE entity = 'application'
+          ORDER BY json_extract(json, '$.name'), id",
+    )
+    .fetch_all(&mut *conn)
+    .await?;
+    rows.iter().map(|j| decode(j)).collect()
+}
