@@ -258,21 +258,57 @@ impl App {
         bail!("{css} is still shown{shot}")
     }
 
-    pub async fn click(&self, css: &str) -> anyhow::Result<()> {
-        self.wait_for(css)
-            .await?
-            .click()
+    pub async fn wait_xpath(&self, xpath: &str) -> anyhow::Result<Element> {
+        self.client
+            .wait()
+            .at_most(WAIT)
+            .for_element(Locator::XPath(xpath))
             .await
-            .with_context(|| format!("clicking {css}"))
+            .with_context(|| format!("waiting for {xpath}"))
+    }
+
+    /// Clicks the first displayed element matching `xpath`, retrying while the click is
+    /// refused (the element is not there yet, or a fading dropdown or a toast covers it for a
+    /// moment: a user waits for it to go too).
+    pub async fn click_xpath(&self, xpath: &str) -> anyhow::Result<()> {
+        self.click_located(Locator::XPath(xpath), xpath).await
+    }
+
+    /// Clicks the element matching `css`, retrying as [`App::click_xpath`] does.
+    pub async fn click(&self, css: &str) -> anyhow::Result<()> {
+        self.click_located(Locator::Css(css), css).await
+    }
+
+    async fn click_located(&self, locator: Locator<'_>, what: &str) -> anyhow::Result<()> {
+        let started = Instant::now();
+        let mut last_error = String::from("nothing displayed");
+        loop {
+            for e in self.client.find_all(locator).await? {
+                if !e.is_displayed().await.unwrap_or(false) {
+                    continue;
+                }
+                match e.click().await {
+                    Ok(()) => return Ok(()),
+                    Err(err) => last_error = err.to_string(),
+                }
+                break;
+            }
+            if started.elapsed() > WAIT {
+                let shot = self.failure_screenshot(what).await;
+                bail!("clicking {what}: {last_error}{shot}");
+            }
+            tokio::time::sleep(Duration::from_millis(150)).await;
+        }
     }
 
     /// Clears an input and types into it (the `input` inside Element Plus wrappers too).
     pub async fn fill(&self, css: &str, text: &str) -> anyhow::Result<()> {
         let e = self.wait_for(css).await?;
-        let input = if e.tag_name().await? == "input" {
+        let tag = e.tag_name().await?;
+        let input = if tag == "input" || tag == "textarea" {
             e
         } else {
-            e.find(Locator::Css("input")).await?
+            e.find(Locator::Css("input, textarea")).await?
         };
         // WebDriver's clear() does not reach Vue's v-model; select all and delete with real
         // keystrokes instead (Ctrl+A, release modifiers, Backspace).

@@ -4,21 +4,31 @@
 import { invoke } from '@tauri-apps/api/core'
 import type { AdminOverview } from '@/api/generated/AdminOverview'
 import type { AppSettings } from '@/api/generated/AppSettings'
+import type { ApplicationRow } from '@/api/generated/ApplicationRow'
+import type { AuthorizationPage } from '@/api/generated/AuthorizationPage'
+import type { AuthorizationQuery } from '@/api/generated/AuthorizationQuery'
+import type { AuthorizationView } from '@/api/generated/AuthorizationView'
 import type { Conflict } from '@/api/generated/Conflict'
 import type { ConnectionState } from '@/api/generated/ConnectionState'
 import type { ErrorBody } from '@/api/generated/ErrorBody'
 import type { ErrorCode } from '@/api/generated/ErrorCode'
 import type { FinanceOverview } from '@/api/generated/FinanceOverview'
+import type { GrantInput } from '@/api/generated/GrantInput'
 import type { LoginArgs } from '@/api/generated/LoginArgs'
 import type { LogoutArgs } from '@/api/generated/LogoutArgs'
 import type { MessagePage } from '@/api/generated/MessagePage'
 import type { MessageQuery } from '@/api/generated/MessageQuery'
 import type { MessageView } from '@/api/generated/MessageView'
 import type { OperatorHome } from '@/api/generated/OperatorHome'
+import type { OperatorOption } from '@/api/generated/OperatorOption'
+import type { OperatorPage } from '@/api/generated/OperatorPage'
+import type { OperatorQuery } from '@/api/generated/OperatorQuery'
 import type { ProfileFields } from '@/api/generated/ProfileFields'
 import type { ProfileView } from '@/api/generated/ProfileView'
 import type { RegisterOperatorRequest } from '@/api/generated/RegisterOperatorRequest'
 import type { RegisterOperatorResponse } from '@/api/generated/RegisterOperatorResponse'
+import type { RequestPage } from '@/api/generated/RequestPage'
+import type { RequestQuery } from '@/api/generated/RequestQuery'
 import type { ServerCheck } from '@/api/generated/ServerCheck'
 import type { SessionInfo } from '@/api/generated/SessionInfo'
 import type { SiteInput } from '@/api/generated/SiteInput'
@@ -104,6 +114,31 @@ export const api = {
   operatorProfile: () => call<ProfileView | null>('operator_profile'),
   operatorProfileUpdate: (args: ProfileFields) =>
     call<ProfileView | null>('operator_profile_update', { args }),
+
+  // Admin pages: read from the local cache (they work offline); every decision is queued and
+  // comes back in later reads with `pending: true` until the server confirms it.
+  /** 授权管理: one page (limit 1 to 200) with the pager's total and the counts over all rows. */
+  adminAuthorizations: (query: AuthorizationQuery) =>
+    call<AuthorizationPage>('admin_authorizations', { query }),
+  /** Grants an application (expires_at null = permanent); the new, still pending, row. */
+  adminAuthorizationGrant: (args: GrantInput) =>
+    call<AuthorizationView>('admin_authorization_grant', { args }),
+  adminAuthorizationRevoke: (authorizationId: string, reason: string) =>
+    call<void>('admin_authorization_revoke', { authorizationId, reason }),
+  /** 授权申请审批: one page (limit 1 to 200); `awaiting` = requests still waiting in all. */
+  adminRequests: (query: RequestQuery) => call<RequestPage>('admin_requests', { query }),
+  /** Approves a pending request (expiresAt null = permanent); the new authorization's id. */
+  adminRequestApprove: (requestId: string, expiresAt: string | null) =>
+    call<string>('admin_request_approve', { requestId, expiresAt }),
+  adminRequestReject: (requestId: string, reason: string) =>
+    call<void>('admin_request_reject', { requestId, reason }),
+  /** 运营商管理: one window of the list (limit 1 to 500), with the total matching. */
+  adminOperators: (query: OperatorQuery) => call<OperatorPage>('admin_operators', { query }),
+  /** Up to 20 operators matching `search`, for pickers. */
+  adminOperatorOptions: (search: string) =>
+    call<OperatorOption[]>('admin_operator_options', { search }),
+  /** The whole catalogue (active and inactive), by name. */
+  adminApplications: () => call<ApplicationRow[]>('admin_applications'),
 
   // Sync, for any workspace window.
   syncNow: (workspace: Workspace) => call<SyncReport>('sync_now', { workspace }),

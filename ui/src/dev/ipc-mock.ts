@@ -10,10 +10,27 @@
 // login or page load, ?progress=open the same with no known total (indeterminate bar);
 // ?update=1 answers as a server that no longer speaks this app's protocol (426, 需要更新).
 // Code (unit tests) can set the same states with the exported `setMockSync`.
-// Demo accounts: uat_operator / uat_admin / uat_finance, password Uat@123456.
+// Admin pages: operators, the catalogue, authorizations and requests live in memory; decisions
+// are queued (待同步) like the operator's changes; ?operators=N adds N generated operators.
+// Demo accounts: uat_operator / uat_admin / uat_finance (uat_analyst: admin, read-only),
+// password Uat@123456.
 import { mockIPC } from '@tauri-apps/api/mocks'
 import type { AdminOverview } from '@/api/generated/AdminOverview'
 import type { AppSettings } from '@/api/generated/AppSettings'
+import type { ApplicationRow } from '@/api/generated/ApplicationRow'
+import type { AuthorizationPage } from '@/api/generated/AuthorizationPage'
+import type { AuthorizationQuery } from '@/api/generated/AuthorizationQuery'
+import type { AuthorizationState } from '@/api/generated/AuthorizationState'
+import type { AuthorizationView } from '@/api/generated/AuthorizationView'
+import type { GrantInput } from '@/api/generated/GrantInput'
+import type { OperatorAccountRow } from '@/api/generated/OperatorAccountRow'
+import type { OperatorOption } from '@/api/generated/OperatorOption'
+import type { OperatorPage } from '@/api/generated/OperatorPage'
+import type { OperatorQuery } from '@/api/generated/OperatorQuery'
+import type { RequestPage } from '@/api/generated/RequestPage'
+import type { RequestQuery } from '@/api/generated/RequestQuery'
+import type { RequestView } from '@/api/generated/RequestView'
+import type { Tier } from '@/api/generated/Tier'
 import type { Conflict } from '@/api/generated/Conflict'
 import type { MessagePage } from '@/api/generated/MessagePage'
 import type { MessageQuery } from '@/api/generated/MessageQuery'
@@ -49,6 +66,11 @@ const ACCOUNTS: Record<string, { user: UserInfo; workspace: Workspace }> = {
   uat_admin: {
     workspace: 'admin',
     user: { id: '0193a1f0-0000-7000-8000-000000000002', username: 'uat_admin', display_name: '张海峰', role: 'super_admin' },
+  },
+  // read-only in the admin workspace: the pages hide every decision
+  uat_analyst: {
+    workspace: 'admin',
+    user: { id: '0193a1f0-0000-7000-8000-000000000004', username: 'uat_analyst', display_name: '赵思远', role: 'analyst' },
   },
   uat_finance: {
     workspace: 'finance',
@@ -408,6 +430,497 @@ function findSite(id: unknown): SiteView {
   return s
 }
 
+// ----- synced admin data (operators, catalogue, authorizations, requests), simulated -----
+// Decisions are queued like the core's: they show `pending: true` (待同步) until the next
+// sync_now (or 8 s later when online). ?operators=N adds N generated operators (virtual list).
+
+interface MockAuthorization {
+  id: string
+  operator_id: string
+  application_id: string
+  status: 'active' | 'revoked'
+  expires_at: string | null
+  granted_by_name: string | null
+  granted_at: string
+  request_id: string | null
+  revoked_by_name: string | null
+  revoked_at: string | null
+  revoke_reason: string | null
+  pending: boolean
+}
+interface MockRequest {
+  id: string
+  operator_id: string
+  application_id: string
+  reason: string
+  status: 'pending' | 'approved' | 'rejected' | 'withdrawn'
+  decided_by_name: string | null
+  decided_at: string | null
+  decision_note: string | null
+  requested_expires_at: string | null
+  approved_expires_at: string | null
+  created_at: string
+  pending: boolean
+  /** While a decision is queued: the status the cache still has (pages filter on it, as in the core). */
+  mirror_status?: MockRequest['status']
+}
+
+function isoDaysFromNow(days: number): string {
+  return new Date(Date.now() + days * 86_400_000).toISOString()
+}
+const ADMIN_NAME = '张海峰'
+
+function account(
+  n: number,
+  username: string,
+  display_name: string,
+  tier: Tier,
+  balance: string,
+  extra: Partial<OperatorAccountRow> = {},
+): OperatorAccountRow {
+  const at = isoMinutesAgo(60 * 24 * (200 - n * 7))
+  return {
+    id: n === 1 ? OP_ID : `0193a1f0-0000-7000-8000-0000000004${String(n).padStart(2, '0')}`,
+    username,
+    display_name,
+    contact_name: null,
+    phone: `1380013${String(8000 + n).padStart(4, '0')}`,
+    email: `${username}@example.cn`,
+    tier,
+    status: 'active',
+    balance,
+    is_locked: false,
+    locked_reason: null,
+    locked_at: null,
+    api_key_last4: `${String(n).padStart(2, '0')}a${n % 10}`,
+    closed_at: null,
+    created_at: at,
+    updated_at: at,
+    ...extra,
+  }
+}
+const adminOperators: OperatorAccountRow[] = [
+  account(1, 'uat_operator', '星际乐园VR体验馆', 'standard', '12860.50', { contact_name: '王建国', phone: '13800138000', email: 'ops@xingji-vr.cn', api_key_last4: 'a1b2' }),
+  account(2, 'vr_haiyang', '海洋之心VR馆', 'vip', '58230.00', { contact_name: '刘海洋' }),
+  account(3, 'mr_tiankong', '天空之城混合现实', 'trial', '120.00', {
+    contact_name: '周天',
+    is_locked: true,
+    locked_reason: '异常启动频率过高，系统自动锁定',
+    locked_at: isoMinutesAgo(60 * 5),
+  }),
+  account(4, 'game_jiangnan', '江南映像MR乐园', 'standard', '3420.80', { contact_name: '沈江' }),
+  account(5, 'xr_beifang', '北方极光XR体验中心', 'vip', '102400.00', { contact_name: '韩北' }),
+  account(6, 'old_city_vr', '旧城VR体验店', 'trial', '0.00', { status: 'closed', closed_at: isoMinutesAgo(60 * 24 * 20) }),
+]
+for (let i = 1, extra = Math.min(parseInt(params.get('operators') ?? '', 10) || 0, 200_000); i <= extra; i++) {
+  const at = isoMinutesAgo(60 * 24 * 400 - i * 37)
+  const tiers: Tier[] = ['trial', 'standard', 'standard', 'vip']
+  adminOperators.push({
+    ...account(0, `op_${String(i).padStart(6, '0')}`, `运营商 ${i} 号店`, tiers[i % 4]!, `${(i * 137) % 90_000}.${String(i % 100).padStart(2, '0')}`),
+    id: `0193a1f0-0000-7000-8000-2${String(i).padStart(11, '0')}`,
+    contact_name: i % 3 === 0 ? null : `联系人${i}`,
+    phone: `139${String(i).padStart(8, '0')}`,
+    is_locked: i % 97 === 0,
+    locked_reason: i % 97 === 0 ? '欠费超过 30 天' : null,
+    locked_at: i % 97 === 0 ? at : null,
+    created_at: at,
+    updated_at: at,
+  })
+}
+
+function app(n: number, code: string, name: string, price: string, active = true): ApplicationRow {
+  const at = isoMinutesAgo(60 * 24 * 300)
+  return {
+    id: `0193a1f0-0000-7000-8000-0000000005${String(n).padStart(2, '0')}`,
+    code,
+    name,
+    description: null,
+    unit_price: price,
+    min_players: 1,
+    max_players: 4,
+    is_active: active,
+    created_at: at,
+    updated_at: at,
+  }
+}
+const adminApps: ApplicationRow[] = [
+  app(1, 'star_rescue', '星际迷航：深空救援', '9.90'),
+  app(2, 'jungle_quest', '丛林探险', '12.00'),
+  app(3, 'deep_sea', '深海奇遇', '8.50'),
+  app(4, 'last_line', '末日防线', '15.00'),
+  app(5, 'castle_maze', '古堡迷踪', '10.00', false),
+]
+const opId = (n: number) => adminOperators[n - 1]!.id
+const appId = (n: number) => adminApps[n - 1]!.id
+
+function grantRow(n: number, op: number, ap: number, expiresInDays: number | null, grantedDaysAgo: number, extra: Partial<MockAuthorization> = {}): MockAuthorization {
+  return {
+    id: `0193a1f0-0000-7000-8000-0000000006${String(n).padStart(2, '0')}`,
+    operator_id: opId(op),
+    application_id: appId(ap),
+    status: 'active',
+    expires_at: expiresInDays === null ? null : isoDaysFromNow(expiresInDays),
+    granted_by_name: ADMIN_NAME,
+    granted_at: isoMinutesAgo(60 * 24 * grantedDaysAgo),
+    request_id: null,
+    revoked_by_name: null,
+    revoked_at: null,
+    revoke_reason: null,
+    pending: false,
+    ...extra,
+  }
+}
+const adminAuths: MockAuthorization[] = [
+  grantRow(1, 1, 1, null, 60),
+  grantRow(2, 1, 2, 3, 87),
+  grantRow(3, 2, 1, 200, 40),
+  grantRow(4, 2, 3, 100, 50, {
+    status: 'revoked',
+    revoked_by_name: ADMIN_NAME,
+    revoked_at: isoMinutesAgo(60 * 24 * 2),
+    revoke_reason: '合同到期未续约',
+  }),
+  grantRow(5, 4, 4, -5, 95),
+  grantRow(6, 5, 2, null, 10, { request_id: '0193a1f0-0000-7000-8000-000000000703' }),
+  grantRow(7, 3, 1, 20, 30),
+]
+
+function requestRow(n: number, op: number, ap: number, reason: string, minutesAgo: number, extra: Partial<MockRequest> = {}): MockRequest {
+  return {
+    id: `0193a1f0-0000-7000-8000-0000000007${String(n).padStart(2, '0')}`,
+    operator_id: opId(op),
+    application_id: appId(ap),
+    reason,
+    status: 'pending',
+    decided_by_name: null,
+    decided_at: null,
+    decision_note: null,
+    requested_expires_at: null,
+    approved_expires_at: null,
+    created_at: isoMinutesAgo(minutesAgo),
+    pending: false,
+    ...extra,
+  }
+}
+const adminRequests: MockRequest[] = [
+  requestRow(1, 4, 1, '新店开业，需要上线该游戏', 60 * 3, { requested_expires_at: isoDaysFromNow(180) }),
+  requestRow(2, 5, 3, '客户团建需求较多，希望增加海洋主题内容', 45),
+  requestRow(3, 5, 2, '门店主推项目', 60 * 24 * 11, { status: 'approved', decided_by_name: ADMIN_NAME, decided_at: isoMinutesAgo(60 * 24 * 10) }),
+  requestRow(4, 3, 4, '试运营', 60 * 24 * 6, {
+    status: 'rejected',
+    decided_by_name: ADMIN_NAME,
+    decided_at: isoMinutesAgo(60 * 24 * 5),
+    decision_note: '账户存在异常启动记录，暂不批准',
+  }),
+  requestRow(5, 2, 2, '暂时不需要了', 60 * 24 * 15, { status: 'withdrawn' }),
+]
+
+let adminPendingCount = 0
+let adminTimer: ReturnType<typeof setTimeout> | undefined
+
+function adminQueued(): void {
+  adminPendingCount += 1
+  if (adminTimer) clearTimeout(adminTimer)
+  if (!flag('offline')) adminTimer = setTimeout(settleAdmin, 8000)
+}
+
+function settleAdmin(): void {
+  if (flag('offline')) return
+  for (const a of adminAuths) a.pending = false
+  for (const r of adminRequests) {
+    r.pending = false
+    delete r.mirror_status
+  }
+  adminPendingCount = 0
+  lastSyncedAt = new Date().toISOString()
+}
+
+function authState(a: MockAuthorization, now = Date.now()): AuthorizationState {
+  if (a.status === 'revoked') return 'revoked'
+  return a.expires_at && Date.parse(a.expires_at) <= now ? 'expired' : 'active'
+}
+
+function names(operatorId: string, applicationId: string) {
+  const o = adminOperators.find((x) => x.id === operatorId)
+  const a = adminApps.find((x) => x.id === applicationId)
+  return {
+    operator_name: o?.display_name ?? null,
+    operator_username: o?.username ?? null,
+    application_name: a?.name ?? null,
+    application_code: a?.code ?? null,
+  }
+}
+
+function authView(a: MockAuthorization): AuthorizationView {
+  return {
+    id: a.id,
+    operator_id: a.operator_id,
+    application_id: a.application_id,
+    ...names(a.operator_id, a.application_id),
+    state: authState(a),
+    expires_at: a.expires_at,
+    granted_by_name: a.granted_by_name,
+    granted_at: a.granted_at,
+    request_id: a.request_id,
+    revoked_by_name: a.revoked_by_name,
+    revoked_at: a.revoked_at,
+    revoke_reason: a.revoke_reason,
+    pending: a.pending,
+  }
+}
+
+function requestView(r: MockRequest): RequestView {
+  const { mirror_status: _, ...view } = r
+  return { ...view, ...names(r.operator_id, r.application_id) }
+}
+
+function checkPage(offset: number, limit: number, max: number): void {
+  if (!(limit >= 1 && limit <= max) || !(offset >= 0)) {
+    fail('VALIDATION_FAILED', '分页参数超出范围', 'Page out of range', { field: 'limit' })
+  }
+}
+
+/** Decisions need super_admin or admin (an analyst only reads). */
+function requireDecider(): void {
+  const role = requireSession('admin').user.role
+  if (role !== 'super_admin' && role !== 'admin') fail('FORBIDDEN', '当前账号无权执行此操作', 'This account may not do that')
+}
+
+function checkReason(reason: unknown): string {
+  const r = String(reason ?? '').trim()
+  if (!r || [...r].length > 500) {
+    fail('VALIDATION_FAILED', '请填写原因（最多 500 个字符）', 'A reason is required (at most 500 characters)', { field: 'reason' })
+  }
+  return r
+}
+
+function checkExpiry(expiresAt: unknown): string | null {
+  if (expiresAt === null || expiresAt === undefined) return null
+  const t = Date.parse(String(expiresAt))
+  if (Number.isNaN(t) || t <= Date.now()) {
+    fail('VALIDATION_FAILED', '到期时间必须晚于当前时间', 'The expiry must be in the future', { field: 'expires_at' })
+  }
+  return new Date(t).toISOString()
+}
+
+function checkNoActive(operatorId: string, applicationId: string): void {
+  if (adminAuths.some((a) => a.operator_id === operatorId && a.application_id === applicationId && authState(a) === 'active')) {
+    fail('AUTHORIZATION_EXISTS', '该运营商已拥有此应用的有效授权', 'The operator already holds an active authorization of this application')
+  }
+}
+
+function awaitingRequests(): number {
+  return adminRequests.filter((r) => r.status === 'pending').length
+}
+
+function operatorMatches(o: OperatorAccountRow, q: OperatorQuery): boolean {
+  if (!q.include_closed && o.status !== 'active') return false
+  if (q.tier && o.tier !== q.tier) return false
+  if (q.locked !== null && o.is_locked !== q.locked) return false
+  const s = q.search?.trim().toLowerCase()
+  if (s) {
+    return [o.username, o.display_name, o.contact_name, o.phone, o.email].some((v) => (v ?? '').toLowerCase().includes(s))
+  }
+  return true
+}
+
+function operatorPage(q: OperatorQuery): OperatorPage {
+  checkPage(q.offset, q.limit, 500)
+  const key = (o: OperatorAccountRow): string => {
+    switch (q.sort) {
+      case 'name':
+        return o.display_name
+      case 'username':
+        return o.username.toLowerCase()
+      case 'balance': {
+        // like the core: more integer digits is more money; no float on the way
+        const [int = '', frac = ''] = o.balance.split('.')
+        return `${int.padStart(20, '0')}.${frac.padEnd(4, '0')}`
+      }
+      default:
+        return o.created_at
+    }
+  }
+  const dir = q.descending ? -1 : 1
+  const rows = adminOperators
+    .filter((o) => operatorMatches(o, q))
+    .sort((a, b) => {
+      const ka = key(a)
+      const kb = key(b)
+      const c = ka < kb ? -1 : ka > kb ? 1 : 0
+      return c !== 0 ? c * dir : a.id.localeCompare(b.id)
+    })
+  return { items: rows.slice(q.offset, q.offset + q.limit).map((o) => ({ ...o })), total: rows.length }
+}
+
+async function adminHandle(cmd: string, p: Record<string, unknown>): Promise<unknown> {
+  requireSession('admin')
+  if (flag('slow')) await sleep(1200)
+  switch (cmd) {
+    case 'admin_authorizations': {
+      const q = p.query as AuthorizationQuery
+      checkPage(q.offset, q.limit, 200)
+      const now = Date.now()
+      const rows = adminAuths
+        .filter((a) => {
+          const s = authState(a, now)
+          if (q.operator_id && a.operator_id !== q.operator_id) return false
+          if (q.application_id && a.application_id !== q.application_id) return false
+          if (q.state && s !== q.state) return false
+          if (q.expiring_within_days) {
+            if (s !== 'active' || !a.expires_at) return false
+            if (Date.parse(a.expires_at) > now + q.expiring_within_days * 86_400_000) return false
+          }
+          return true
+        })
+        .sort((a, b) => b.granted_at.localeCompare(a.granted_at) || a.id.localeCompare(b.id))
+      const states = adminAuths.map((a) => [authState(a, now), a] as const)
+      const page: AuthorizationPage = {
+        items: rows.slice(q.offset, q.offset + q.limit).map(authView),
+        total: rows.length,
+        counts: {
+          active: states.filter(([s]) => s === 'active').length,
+          expired: states.filter(([s]) => s === 'expired').length,
+          revoked: states.filter(([s]) => s === 'revoked').length,
+          expiring_soon: states.filter(
+            ([s, a]) => s === 'active' && !!a.expires_at && Date.parse(a.expires_at) <= now + 7 * 86_400_000,
+          ).length,
+        },
+      }
+      return page
+    }
+    case 'admin_authorization_grant': {
+      requireDecider()
+      const args = p.args as GrantInput
+      const op = adminOperators.find((o) => o.id === args.operator_id)
+      if (!op) fail('NOT_FOUND', '运营商不存在', 'No such operator')
+      if (op.status !== 'active') fail('VALIDATION_FAILED', '该运营商账户已注销', 'The operator account is closed', { field: 'operator_id' })
+      const ap = adminApps.find((a) => a.id === args.application_id)
+      if (!ap) fail('NOT_FOUND', '应用不存在', 'No such application')
+      if (!ap.is_active) fail('VALIDATION_FAILED', '该应用已下架', 'The application is unlisted', { field: 'application_id' })
+      const expires = checkExpiry(args.expires_at)
+      checkNoActive(op.id, ap.id)
+      const row: MockAuthorization = {
+        id: crypto.randomUUID(),
+        operator_id: op.id,
+        application_id: ap.id,
+        status: 'active',
+        expires_at: expires,
+        granted_by_name: requireSession('admin').user.display_name,
+        granted_at: new Date().toISOString(),
+        request_id: null,
+        revoked_by_name: null,
+        revoked_at: null,
+        revoke_reason: null,
+        pending: true,
+      }
+      adminAuths.push(row)
+      adminQueued()
+      return authView(row)
+    }
+    case 'admin_authorization_revoke': {
+      requireDecider()
+      const a = adminAuths.find((x) => x.id === p.authorizationId)
+      if (!a) fail('NOT_FOUND', '授权不存在', 'No such authorization')
+      if (a.status === 'revoked') fail('AUTHORIZATION_NOT_ACTIVE', '该授权已被撤销', 'The authorization is already revoked')
+      const reason = checkReason(p.reason)
+      Object.assign(a, {
+        status: 'revoked',
+        revoked_by_name: requireSession('admin').user.display_name,
+        revoked_at: new Date().toISOString(),
+        revoke_reason: reason,
+        pending: true,
+      })
+      adminQueued()
+      return null
+    }
+    case 'admin_requests': {
+      const q = p.query as RequestQuery
+      checkPage(q.offset, q.limit, 200)
+      if (q.status !== null && !['pending', 'approved', 'rejected', 'withdrawn'].includes(q.status)) {
+        fail('VALIDATION_FAILED', '状态参数不正确', 'Unknown status', { field: 'status' })
+      }
+      const rows = adminRequests
+        // a decision queued here shows on its row, which stays under its tab until synced
+        .filter((r) => q.status === null || (r.mirror_status ?? r.status) === q.status)
+        .sort((a, b) =>
+          q.status === 'pending' ? a.created_at.localeCompare(b.created_at) : b.created_at.localeCompare(a.created_at),
+        )
+      const page: RequestPage = {
+        items: rows.slice(q.offset, q.offset + q.limit).map(requestView),
+        total: rows.length,
+        awaiting: awaitingRequests(),
+      }
+      return page
+    }
+    case 'admin_request_approve':
+    case 'admin_request_reject': {
+      requireDecider()
+      const r = adminRequests.find((x) => x.id === p.requestId)
+      if (!r) fail('NOT_FOUND', '申请不存在', 'No such request')
+      if (r.status !== 'pending') {
+        fail('REQUEST_ALREADY_DECIDED', '该申请已被处理', 'The request has already been decided')
+      }
+      const me = requireSession('admin').user.display_name
+      const now = new Date().toISOString()
+      if (cmd === 'admin_request_reject') {
+        const reason = checkReason(p.reason)
+        r.mirror_status = r.status
+        Object.assign(r, { status: 'rejected', decided_by_name: me, decided_at: now, decision_note: reason, pending: true })
+        adminQueued()
+        return null
+      }
+      const expires = checkExpiry(p.expiresAt)
+      checkNoActive(r.operator_id, r.application_id)
+      const id = crypto.randomUUID()
+      adminAuths.push({
+        id,
+        operator_id: r.operator_id,
+        application_id: r.application_id,
+        status: 'active',
+        expires_at: expires,
+        granted_by_name: me,
+        granted_at: now,
+        request_id: r.id,
+        revoked_by_name: null,
+        revoked_at: null,
+        revoke_reason: null,
+        pending: true,
+      })
+      r.mirror_status = r.status
+      Object.assign(r, { status: 'approved', decided_by_name: me, decided_at: now, approved_expires_at: expires, pending: true })
+      adminQueued()
+      return id
+    }
+    case 'admin_operators':
+      return operatorPage(p.query as OperatorQuery)
+    case 'admin_operator_options': {
+      const page = operatorPage({
+        search: String(p.search ?? ''),
+        tier: null,
+        locked: null,
+        include_closed: false,
+        sort: 'username',
+        descending: false,
+        offset: 0,
+        limit: 20,
+      })
+      const options: OperatorOption[] = page.items.map((o) => ({
+        id: o.id,
+        username: o.username,
+        display_name: o.display_name,
+        tier: o.tier,
+        is_locked: o.is_locked,
+      }))
+      return options
+    }
+    case 'admin_applications':
+      return [...adminApps].sort((a, b) => a.name.localeCompare(b.name)).map((a) => ({ ...a }))
+    default:
+      return undefined
+  }
+}
+
 type Payload = Record<string, unknown> | undefined
 
 async function handle(cmd: string, payload: Payload): Promise<unknown> {
@@ -504,7 +1017,7 @@ async function handle(cmd: string, payload: Payload): Promise<unknown> {
       await sleep(flag('slow') ? 2000 : 300)
       if (flag('fail')) fail('SERVER_UNREACHABLE', '无法连接服务器，且本机暂无缓存数据', 'Server unreachable and nothing cached yet')
       if (ws === 'operator') return operatorHome()
-      if (ws === 'admin') return ADMIN
+      if (ws === 'admin') return { ...ADMIN, pending_requests: awaitingRequests() }
       return financeOverview()
     }
     case 'operator_sites':
@@ -588,7 +1101,7 @@ async function handle(cmd: string, payload: Payload): Promise<unknown> {
       const offline = flag('offline')
       const r: SyncStatus = {
         online: !offline,
-        pending: op ? pendingCount : 0,
+        pending: op ? pendingCount : ws === 'admin' ? adminPendingCount : 0,
         // an initial sync (known total) means this cache never caught up yet
         last_synced_at: sync.progress && sync.progress.total !== null ? null : lastSyncedAt,
         last_error: sync.updateRequired
@@ -607,6 +1120,7 @@ async function handle(cmd: string, payload: Payload): Promise<unknown> {
       if (flag('offline')) fail('SERVER_UNREACHABLE', '无法连接服务器', 'Cannot reach the server')
       if (sync.updateRequired) throw protocolError()
       if (p.workspace === 'operator') settleAll()
+      else if (p.workspace === 'admin') settleAdmin()
       else lastSyncedAt = new Date().toISOString()
       return { pushed: 0, accepted: 0, rejected: 0, pages: 1, changes: 0, rebootstrapped: false, up_to_date: true, awaiting_pull: 0 }
     }
@@ -645,6 +1159,16 @@ async function handle(cmd: string, payload: Payload): Promise<unknown> {
         mirror_counts: mirrorCounts(ws),
       }
     }
+    case 'admin_authorizations':
+    case 'admin_authorization_grant':
+    case 'admin_authorization_revoke':
+    case 'admin_requests':
+    case 'admin_request_approve':
+    case 'admin_request_reject':
+    case 'admin_operators':
+    case 'admin_operator_options':
+    case 'admin_applications':
+      return adminHandle(cmd, p)
     default:
       console.warn('[ipc-mock] unhandled command', cmd, payload)
       return null

@@ -18,6 +18,9 @@ import SitesPage from '@/workspaces/operator/pages/sites/SitesPage.vue'
 import MessagesPage from '@/workspaces/operator/pages/messages/MessagesPage.vue'
 import ProfilePage from '@/workspaces/operator/pages/profile/ProfilePage.vue'
 import AdminHomePage from '@/workspaces/admin/pages/home/AdminHomePage.vue'
+import OperatorsPage from '@/workspaces/admin/pages/operators/OperatorsPage.vue'
+import RequestsPage from '@/workspaces/admin/pages/requests/RequestsPage.vue'
+import AuthorizationsPage from '@/workspaces/admin/pages/authorizations/AuthorizationsPage.vue'
 import FinanceHomePage from '@/workspaces/finance/pages/home/FinanceHomePage.vue'
 
 declare module 'vue-router' {
@@ -65,6 +68,28 @@ const OPERATOR_PAGES: RouteRecordRaw[] = [
   },
 ]
 
+/** The admin's synced pages: they read the local cache; decisions are queued (offline too). */
+const ADMIN_PAGES: RouteRecordRaw[] = [
+  {
+    path: 'operators',
+    name: 'admin-operators',
+    component: OperatorsPage,
+    meta: { requiresAuth: true, menu: 'operators', titleKey: 'operators.title' },
+  },
+  {
+    path: 'requests',
+    name: 'admin-requests',
+    component: RequestsPage,
+    meta: { requiresAuth: true, menu: 'requests', titleKey: 'requests.title' },
+  },
+  {
+    path: 'authorizations',
+    name: 'admin-authorizations',
+    component: AuthorizationsPage,
+    meta: { requiresAuth: true, menu: 'authorizations', titleKey: 'auth.title' },
+  },
+]
+
 export const routes: RouteRecordRaw[] = [
   { path: '/', name: 'launcher', component: LauncherPage, meta: { titleKey: 'app.title' } },
   {
@@ -95,6 +120,7 @@ export const routes: RouteRecordRaw[] = [
           meta: { requiresAuth: true, menu: 'home', titleKey: 'home.title' },
         },
         ...(ws === 'operator' ? OPERATOR_PAGES : []),
+        ...(ws === 'admin' ? ADMIN_PAGES : []),
       ],
     },
   ]),

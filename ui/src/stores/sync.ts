@@ -28,6 +28,8 @@ export const useSyncStore = defineStore('sync', () => {
   const revision = ref(0)
   /** Unread messages (operator), for the menu badge. */
   const unread = ref(0)
+  /** Authorization requests still waiting for a decision (admin), for the menu badge. */
+  const awaiting = ref(0)
   let timer: ReturnType<typeof setInterval> | undefined
   /** The interval the running timer was set with, and the normal one `start` asked for. */
   let timerMs = SYNC_POLL_MS
@@ -89,7 +91,7 @@ export const useSyncStore = defineStore('sync', () => {
       statusError.value = null
       if (before && changed(before, next)) revision.value += 1
       if (!before || before.conflicts !== next.conflicts) await loadConflicts()
-      if (!before || changed(before, next)) await loadUnread()
+      if (!before || changed(before, next)) await loadBadges()
     } catch (err) {
       statusError.value = toErrorBody(err)
     }
@@ -116,9 +118,28 @@ export const useSyncStore = defineStore('sync', () => {
     }
   }
 
+  async function loadAwaiting(): Promise<void> {
+    if (workspace.value !== 'admin') return
+    try {
+      // the page's `awaiting` is a count over the cache with queued decisions taken off
+      awaiting.value = (await api.adminRequests({ status: 'pending', offset: 0, limit: 1 })).awaiting
+    } catch {
+      // the badge keeps its last value
+    }
+  }
+
+  /** The menu badges of this workspace. */
+  async function loadBadges(): Promise<void> {
+    await loadUnread()
+    await loadAwaiting()
+  }
+
   /** A page queued a command: show the new count now rather than at the next poll. */
   async function localChange(): Promise<void> {
+    const seen = revision.value
     await refresh()
+    // a decision taken here changes the awaiting count even when the status did not move
+    if (revision.value === seen) await loadAwaiting()
   }
 
   /** "Sync now": one round; the error, if any, lands in the status's `last_error`. */
@@ -155,6 +176,7 @@ export const useSyncStore = defineStore('sync', () => {
       status.value = null
       conflicts.value = []
       unread.value = 0
+      awaiting.value = 0
     }
     if (!timer) {
       baseMs = intervalMs
@@ -179,6 +201,7 @@ export const useSyncStore = defineStore('sync', () => {
     syncing,
     revision,
     unread,
+    awaiting,
     pending,
     conflictCount,
     progress,
@@ -186,6 +209,7 @@ export const useSyncStore = defineStore('sync', () => {
     refresh,
     loadConflicts,
     loadUnread,
+    loadAwaiting,
     localChange,
     syncNow,
     dismiss,

@@ -23,6 +23,14 @@ export function describeCommand(t: Translate, name: string, args: unknown): stri
       return t('command.messageRead')
     case 'profile.update':
       return t('command.profileUpdate', { name: field(args, 'display_name') })
+    case 'authorization.grant':
+      return t('command.authorizationGrant')
+    case 'authorization.revoke':
+      return t('command.authorizationRevoke', { reason: field(args, 'reason') })
+    case 'request.approve':
+      return t('command.requestApprove')
+    case 'request.reject':
+      return t('command.requestReject', { reason: field(args, 'reason') })
     default:
       return t('command.other', { name })
   }

@@ -1,6 +1,8 @@
 // Client-side mirrors of crates/domain/src/validate.rs: the server stays authoritative,
 // these only spare the user a round trip. Each returns an i18n key or null when valid.
 
+import { parseLocalDate, startOfLocalDay } from '@/utils/datetime'
+
 export type RuleResult = string | null
 
 export function validateUsername(s: string): RuleResult {
@@ -156,4 +158,73 @@ export function validateSiteForm(f: SiteForm, takenNames: readonly string[] = []
 export function optionalText(s: string): string | null {
   const t = s.trim()
   return t.length > 0 ? t : null
+}
+
+// ----- admin decisions (mirror crates/core/src/admin.rs `check_reason` / `check_expiry`) -----
+
+/** A revoke or reject reason: required, at most this many characters (trimmed). */
+export const DECISION_REASON_MAX = 500
+
+/** 永久 or 指定日期 (valid through the end of that local day). */
+export type ExpiryMode = 'permanent' | 'date'
+
+export interface GrantForm {
+  operatorId: string | null
+  applicationId: string | null
+  expiryMode: ExpiryMode
+  /** The last valid day, "YYYY-MM-DD" (local) or a Date; only read when expiryMode is 'date'. */
+  expiresDate: string | Date | null
+}
+
+export type GrantErrors = Partial<Record<'operatorId' | 'applicationId' | 'expiresDate', FieldError>>
+
+function dayOf(date: string | Date): Date | null {
+  if (typeof date === 'string') return parseLocalDate(date)
+  return Number.isNaN(date.getTime()) ? null : startOfLocalDay(date)
+}
+
+/** The date picker's rule: only tomorrow and later can be picked. */
+export function isBeforeTomorrow(date: Date, now: Date = new Date()): boolean {
+  return date.getTime() < startOfLocalDay(now, 1).getTime()
+}
+
+/** The expiry of a grant or an approval: none when permanent, else a day after today. */
+export function validateExpiry(
+  mode: ExpiryMode,
+  date: string | Date | null,
+  now: Date = new Date(),
+): FieldError | null {
+  if (mode === 'permanent') return null
+  if (date === null || date === '') return { key: 'validation.expiryRequired' }
+  const day = dayOf(date)
+  if (!day) return { key: 'validation.expiryInvalid' }
+  return isBeforeTomorrow(day, now) ? { key: 'validation.expiryFuture' } : null
+}
+
+/** All field errors of the grant form (i18n keys); empty object when valid. */
+export function validateGrantForm(f: GrantForm, now: Date = new Date()): GrantErrors {
+  const errors: GrantErrors = {}
+  if (!f.operatorId) errors.operatorId = { key: 'validation.grantOperatorRequired' }
+  if (!f.applicationId) errors.applicationId = { key: 'validation.grantAppRequired' }
+  const expiry = validateExpiry(f.expiryMode, f.expiresDate, now)
+  if (expiry) errors.expiresDate = expiry
+  return errors
+}
+
+/** A revoke / reject reason: required (blank is not a reason), at most 500 characters. */
+export function validateDecisionReason(text: string): FieldError | null {
+  const n = chars(text)
+  if (n === 0) return { key: 'validation.reasonRequired' }
+  if (n > DECISION_REASON_MAX) return { key: 'validation.tooLong', params: { max: DECISION_REASON_MAX } }
+  return null
+}
+
+/**
+ * An expiry day → the instant it ends: 23:59:59 local time of that day, as an ISO (UTC)
+ * string, which is what the core takes. Throws on a string that is not a "YYYY-MM-DD" date.
+ */
+export function expiryEndOfDay(date: string | Date): string {
+  const day = dayOf(date)
+  if (!day) throw new Error(`not a date: ${String(date)}`)
+  return new Date(day.getFullYear(), day.getMonth(), day.getDate(), 23, 59, 59).toISOString()
 }

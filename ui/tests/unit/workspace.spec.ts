@@ -209,9 +209,16 @@ describe('workspace header', () => {
     expect(items[0]!.classes()).toContain('is-active')
   })
 
-  it('the admin sidebar lists only the home page', async () => {
+  it('the admin sidebar lists home, operators, requests and authorizations', async () => {
     mockCommands(signedIn('admin'))
     mounted = await mountApp('/ws/admin/home')
-    expect(mounted.wrapper.findAll('.ws-menu__item').map((i) => i.text())).toEqual(['首页'])
+    const items = mounted.wrapper.findAll('.ws-menu__item')
+    expect(items.map((i) => i.text())).toEqual(['首页', '运营商管理', '授权申请审批', '授权管理'])
+    expect(items.map((i) => i.attributes('id'))).toEqual([
+      'menu-home',
+      'menu-operators',
+      'menu-requests',
+      'menu-authorizations',
+    ])
   })
 })
