@@ -461,16 +461,36 @@ pub async fn operator_page(
 
     let dir = if q.descending { "DESC" } else { "ASC" };
     let order = operator_order(q.sort).replace("{dir}", dir);
-    let mut page = QueryBuilder::<Sqlite>::new("SELECT r.json FROM mirror_rows r");
-    push_operator_filter(&mut page, q);
-    page.push(format!(" ORDER BY {order} {dir}, r.id LIMIT "))
+    // Keys first (an index walk for the default order, however deep the window), then only
+    // the window's rows are read, put back in the keys' order.
+    let mut keys = QueryBuilder::<Sqlite>::new("SELECT r.id FROM mirror_rows r");
+    push_operator_filter(&mut keys, q);
+    keys.push(format!(" ORDER BY {order} {dir}, r.id LIMIT "))
         .push_bind(q.limit)
         .push(" OFFSET ")
         .push_bind(q.offset);
-    let rows: Vec<String> = page.build_query_scalar().fetch_all(&mut *conn).await?;
-    let items = rows
+    let ids: Vec<String> = keys.build_query_scalar().fetch_all(&mut *conn).await?;
+    if ids.is_empty() {
+        return Ok((Vec::new(), total));
+    }
+    let mut rows = QueryBuilder::<Sqlite>::new(
+        "SELECT id, json FROM mirror_rows WHERE entity = 'operator_account' AND id IN (",
+    );
+    let mut list = rows.separated(", ");
+    for id in &ids {
+        list.push_bind(id.clone());
+    }
+    rows.push(")");
+    let mut found: std::collections::HashMap<String, String> = rows
+        .build_query_as()
+        .fetch_all(&mut *conn)
+        .await?
+        .into_iter()
+        .collect();
+    let items = ids
         .iter()
-        .map(|j| decode(j))
+        .filter_map(|id| found.remove(id))
+        .map(|j| decode(&j))
         .collect::<Result<_, CoreError>>()?;
     Ok((items, total))
 }
