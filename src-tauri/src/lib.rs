@@ -95,6 +95,7 @@ fn window_state_plugin() -> tauri::plugin::TauriPlugin<tauri::Wry> {
 pub fn run() {
     tauri::Builder::default()
         .plugin(window_state_plugin())
+        .plugin(tauri_plugin_dialog::init())
         .plugin(tauri_plugin_updater::Builder::new().build())
         .setup(|app| {
             let dirs = dirs(app.handle())?;
@@ -153,6 +154,15 @@ pub fn run() {
             commands::admin::admin_operators,
             commands::admin::admin_operator_options,
             commands::admin::admin_applications,
+            commands::admin::admin_application_list,
+            commands::admin::admin_application_detail,
+            commands::admin::admin_application_create,
+            commands::admin::admin_application_update,
+            commands::admin::admin_application_set_active,
+            commands::admin::admin_transactions,
+            commands::admin::admin_transactions_export,
+            commands::admin::admin_api_key_reveal,
+            commands::admin::admin_api_key_reset,
             commands::finance::finance_overview,
         ])
         .run(tauri::generate_context!())

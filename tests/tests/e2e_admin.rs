@@ -483,3 +483,100 @@ async fn e2e_a09_a_decision_made_first_elsewhere_lands_in_the_conflicts_panel(
     server.kill().await?;
     other.kill().await
 }
+
+/// E-A10 / UAT 7.2 创建新应用: create an application in 应用管理, change its price, see both
+/// prices in its history; the authorized operator is told, and the next launch pays the new
+/// price.
+#[sqlx::test(migrator = "mr_server::MIGRATOR")]
+async fn e2e_a10_create_an_application_change_its_price_and_see_the_history(
+    pool: PgPool,
+) -> anyhow::Result<()> {
+    let app = App::start(pool.clone()).await?;
+    let base = app
+        .server
+        .as_ref()
+        .context("in-process server")?
+        .base_url
+        .clone();
+    let master = &app.server.as_ref().unwrap().state.config.master_key;
+    let acct = fixture::create(&pool, master, 1, "500.00".parse()?)
+        .await?
+        .remove(0);
+    app.open_and_login("admin", "uat_admin", UAT_PASSWORD)
+        .await?;
+    app.click("#menu-applications").await?;
+    app.wait_for("#page-applications").await?;
+
+    app.click("#app-new").await?;
+    app.wait_for("#app-dialog").await?;
+    app.fill("#app-code", "star_quest").await?;
+    app.fill("#app-name", "星际探索").await?;
+    app.fill("#app-description", "四人合作太空冒险").await?;
+    app.fill("#app-price", "30").await?;
+    app.fill("#app-max-players", "6").await?;
+    app.screenshot("e-a10-create-dialog").await?;
+    app.click("#app-save").await?;
+    app.wait_gone("#app-save").await?;
+    app.wait_xpath("//tr[contains(., '星际探索') and contains(., 'star_quest')]")
+        .await?;
+    wait_synced(&app, ".app-pending").await?;
+    let app_id: Uuid = sqlx::query_scalar(
+        "SELECT id FROM applications WHERE code = 'star_quest' AND unit_price = 30.00 AND max_players = 6",
+    )
+    .fetch_one(&pool)
+    .await
+    .context("the application reached the server")?;
+    sqlx::query("INSERT INTO authorizations (operator_id, application_id) VALUES ($1, $2)")
+        .bind(acct.operator_id)
+        .bind(app_id)
+        .execute(&pool)
+        .await?;
+
+    // A new price.
+    app.wait_gone(".el-message").await?;
+    app.click_xpath("//tr[contains(., 'star_quest')]//*[contains(@class,'app-edit')]")
+        .await?;
+    app.wait_for("#app-dialog").await?;
+    app.fill("#app-price", "25.50").await?;
+    app.screenshot("e-a10-price-change").await?;
+    app.click("#app-save").await?;
+    app.wait_gone("#app-save").await?;
+    wait_synced(&app, ".app-pending").await?;
+    app.wait_gone(".el-message").await?;
+    app.click_xpath("//tr[contains(., 'star_quest')]//*[contains(@class,'app-history')]")
+        .await?;
+    let text = app
+        .wait_text("#app-history-list", |t| {
+            t.contains("25.50") && t.contains("30.00")
+        })
+        .await?;
+    let entries = app
+        .client
+        .find_all(Locator::Css(".app-price-entry"))
+        .await?
+        .len();
+    anyhow::ensure!(
+        entries == 2,
+        "two prices in the history, saw {entries}: {text}"
+    );
+    tokio::time::sleep(Duration::from_millis(600)).await;
+    app.screenshot("e-a10-price-history").await?;
+
+    let told: i64 = sqlx::query_scalar(
+        "SELECT count(*) FROM messages WHERE operator_id = $1 AND kind = 'price_change'",
+    )
+    .bind(acct.operator_id)
+    .fetch_one(&pool)
+    .await?;
+    assert_eq!(told, 1);
+    let client = mr_sdk::Client::builder(&base, &acct.api_key).build()?;
+    let launched = client
+        .launch(&LaunchRequest {
+            app_id: "star_quest".into(),
+            site_id: acct.site_id.to_string(),
+            player_count: 2,
+        })
+        .await?;
+    assert_eq!(launched.total_cost.to_string(), "51.00");
+    app.close().await
+}

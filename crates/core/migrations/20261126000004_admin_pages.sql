@@ -7,4 +7,4 @@ ALTER TABLE mirror_rows ADD COLUMN app_id TEXT
 ALTER TABLE mirror_rows ADD COLUMN until REAL
     GENERATED ALWAYS AS (julianday(json_extract(json, '$.expires_at'))) VIRTUAL;
 CREATE INDEX mirror_rows_entity_app_idx ON mirror_rows (entity, app_id, at DESC);
-CREATE INDEX mirror_rows_entity_status_until_idx ON mirror_rows (entity, status, until);
+CREATE INDEX mirror_rows_entity_status_until_idx ON mirror_rows (entity, status, until, at DESC);

@@ -48,7 +48,7 @@ impl AdminOps {
     }
 
     /// An analyst signs in to this workspace too, but may not decide anything.
-    fn may(&self, p: Permission) -> Result<(), CoreError> {
+    pub(crate) fn may(&self, p: Permission) -> Result<(), CoreError> {
         if self.session.user().role.can(p) {
             Ok(())
         } else {
@@ -207,7 +207,7 @@ impl AdminOps {
         admin_read::applications(&mut conn).await
     }
 
-    fn me(&self) -> String {
+    pub(crate) fn me(&self) -> String {
         self.session.user().display_name.clone()
     }
 

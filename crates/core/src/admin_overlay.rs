@@ -8,10 +8,12 @@ use mr_protocol::sync::Command;
 use uuid::Uuid;
 
 use crate::admin_views::{
-    AuthorizationCounts, AuthorizationPage, AuthorizationQuery, AuthorizationState,
-    AuthorizationView, RequestView,
+    ApplicationView, AuthorizationCounts, AuthorizationPage, AuthorizationQuery,
+    AuthorizationState, AuthorizationView, PriceChangeView, RequestView,
 };
 use crate::overlay::Queued;
+use mr_domain::Money;
+use mr_protocol::rows::{ApplicationPriceRow, ApplicationRow};
 
 /// A queued grant or approval: the authorization it will create.
 #[derive(Debug, Clone, PartialEq)]
@@ -208,6 +210,105 @@ pub fn requests(items: &mut [RequestView], decisions: &[Decision], me: &str) {
     }
 }
 
+/// The catalogue as 应用管理 shows it: the mirror's applications with the queued creates, edits
+/// and (de)activations replayed in order, and the price changes those make (pending), newest
+/// first. `prices` are the mirror's price history rows.
+pub fn applications(
+    mirror: Vec<ApplicationRow>,
+    prices: Vec<ApplicationPriceRow>,
+    queued: &[Queued],
+    me: &str,
+) -> (Vec<ApplicationView>, Vec<PriceChangeView>) {
+    let mut apps: Vec<ApplicationView> = mirror
+        .into_iter()
+        .map(|r| ApplicationView {
+            id: r.id,
+            code: r.code,
+            name: r.name,
+            description: r.description,
+            unit_price: r.unit_price,
+            min_players: r.min_players,
+            max_players: r.max_players,
+            is_active: r.is_active,
+            created_at: r.created_at,
+            updated_at: r.updated_at,
+            pending: false,
+        })
+        .collect();
+    let mut history: Vec<PriceChangeView> = prices
+        .into_iter()
+        .map(|p| PriceChangeView {
+            id: p.id,
+            application_id: p.application_id,
+            old_price: p.old_price,
+            new_price: p.new_price,
+            changed_by_name: p.changed_by_name,
+            changed_at: p.changed_at,
+            pending: false,
+        })
+        .collect();
+    let pending_price = |app: Uuid, old: Option<Money>, new: Money, q: &Queued| PriceChangeView {
+        id: Uuid::from_u64_pair(0, q.seq as u64),
+        application_id: app,
+        old_price: old,
+        new_price: new,
+        changed_by_name: Some(me.to_string()),
+        changed_at: q.at,
+        pending: true,
+    };
+    for q in queued {
+        match &q.command {
+            Command::ApplicationCreate(f) => {
+                if apps.iter().any(|a| a.id == f.application_id) {
+                    continue;
+                }
+                apps.push(ApplicationView {
+                    id: f.application_id,
+                    code: f.code.clone(),
+                    name: f.name.clone(),
+                    description: f.description.clone(),
+                    unit_price: f.unit_price,
+                    min_players: f.min_players,
+                    max_players: f.max_players,
+                    is_active: true,
+                    created_at: q.at,
+                    updated_at: q.at,
+                    pending: true,
+                });
+                history.push(pending_price(f.application_id, None, f.unit_price, q));
+            }
+            Command::ApplicationUpdate(f) => {
+                if let Some(a) = apps.iter_mut().find(|a| a.id == f.application_id) {
+                    if a.unit_price != f.unit_price {
+                        history.push(pending_price(a.id, Some(a.unit_price), f.unit_price, q));
+                    }
+                    a.name = f.name.clone();
+                    a.description = f.description.clone();
+                    a.unit_price = f.unit_price;
+                    a.min_players = f.min_players;
+                    a.max_players = f.max_players;
+                    a.updated_at = q.at;
+                    a.pending = true;
+                }
+            }
+            Command::ApplicationSetActive {
+                application_id,
+                active,
+            } => {
+                if let Some(a) = apps.iter_mut().find(|a| a.id == *application_id) {
+                    a.is_active = *active;
+                    a.updated_at = q.at;
+                    a.pending = true;
+                }
+            }
+            _ => {}
+        }
+    }
+    apps.sort_by(|a, b| a.name.cmp(&b.name).then(a.id.cmp(&b.id)));
+    history.sort_by(|a, b| b.changed_at.cmp(&a.changed_at).then(b.id.cmp(&a.id)));
+    (apps, history)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -381,6 +482,93 @@ mod tests {
             "我",
         );
         assert_eq!((out.total, out.items.len()), (2, 0));
+    }
+
+    #[test]
+    fn queued_catalogue_changes_replay_with_their_price_history() {
+        use mr_protocol::sync::{ApplicationEdit, ApplicationFields};
+        let (old_id, new_id) = (Uuid::now_v7(), Uuid::now_v7());
+        let mirror = vec![ApplicationRow {
+            id: old_id,
+            code: "deep_sea".into(),
+            name: "深海探险".into(),
+            description: None,
+            unit_price: "20.00".parse().unwrap(),
+            min_players: 1,
+            max_players: 4,
+            is_active: true,
+            created_at: at(0),
+            updated_at: at(0),
+        }];
+        let prices = vec![ApplicationPriceRow {
+            id: Uuid::now_v7(),
+            application_id: old_id,
+            old_price: None,
+            new_price: "20.00".parse().unwrap(),
+            changed_by_name: Some("王".into()),
+            changed_at: at(0),
+        }];
+        let edit = |price: &str| ApplicationEdit {
+            application_id: old_id,
+            name: "深海探险 2".into(),
+            description: Some("升级版".into()),
+            unit_price: price.parse().unwrap(),
+            min_players: 2,
+            max_players: 6,
+        };
+        let queued = [
+            q(
+                1,
+                Command::ApplicationCreate(ApplicationFields {
+                    application_id: new_id,
+                    code: "sky_race".into(),
+                    name: "天空竞速".into(),
+                    description: None,
+                    unit_price: "30.00".parse().unwrap(),
+                    min_players: 1,
+                    max_players: 8,
+                }),
+            ),
+            q(2, Command::ApplicationUpdate(edit("25.00"))),
+            q(3, Command::ApplicationUpdate(edit("25.00"))),
+            q(
+                4,
+                Command::ApplicationSetActive {
+                    application_id: new_id,
+                    active: false,
+                },
+            ),
+        ];
+        let (apps, history) = applications(mirror, prices, &queued, "我");
+        let names: Vec<_> = apps
+            .iter()
+            .map(|a| (a.name.as_str(), a.pending, a.is_active))
+            .collect();
+        assert_eq!(
+            names,
+            [("天空竞速", true, false), ("深海探险 2", true, true)]
+        );
+        assert_eq!(apps[1].unit_price.to_string(), "25.00");
+        // The first price of the new one, one change of the old one (the repeated edit with
+        // the same price changes nothing), and the mirror's first price.
+        let h: Vec<_> = history
+            .iter()
+            .map(|p| {
+                (
+                    p.old_price.map(|m| m.to_string()),
+                    p.new_price.to_string(),
+                    p.pending,
+                )
+            })
+            .collect();
+        assert_eq!(
+            h,
+            [
+                (Some("20.00".into()), "25.00".into(), true),
+                (None, "30.00".into(), true),
+                (None, "20.00".into(), false),
+            ]
+        );
     }
 
     #[test]

@@ -4,7 +4,8 @@
 
 use chrono::{DateTime, Utc};
 use mr_protocol::rows::{
-    ApplicationRow, AuthorizationRequestRow, AuthorizationRow, OperatorAccountRow,
+    ApplicationPriceRow, ApplicationRow, AuthorizationRequestRow, AuthorizationRow,
+    OperatorAccountRow,
 };
 use mr_protocol::sync::Entity;
 use serde::de::DeserializeOwned;
@@ -529,4 +530,43 @@ pub async fn applications(conn: &mut SqliteConnection) -> Result<Vec<Application
     .fetch_all(&mut *conn)
     .await?;
     rows.iter().map(|j| decode(j)).collect()
+}
+
+/// The price history in the cache, of one application or of all.
+pub async fn prices(
+    conn: &mut SqliteConnection,
+    application_id: Option<Uuid>,
+) -> Result<Vec<ApplicationPriceRow>, CoreError> {
+    let rows: Vec<String> = match application_id {
+        Some(app) => {
+            sqlx::query_scalar(
+                "SELECT json FROM mirror_rows INDEXED BY mirror_rows_entity_app_idx
+                  WHERE entity = 'application_price' AND app_id = ?",
+            )
+            .bind(app.to_string())
+            .fetch_all(&mut *conn)
+            .await?
+        }
+        None => {
+            sqlx::query_scalar("SELECT json FROM mirror_rows WHERE entity = 'application_price'")
+                .fetch_all(&mut *conn)
+                .await?
+        }
+    };
+    rows.iter().map(|j| decode(j)).collect()
+}
+
+/// Active, unexpired authorizations of one application.
+pub async fn usable_authorizations_of(
+    conn: &mut SqliteConnection,
+    application_id: Uuid,
+    now: DateTime<Utc>,
+) -> Result<i64, CoreError> {
+    let q = AuthorizationQuery {
+        application_id: Some(application_id),
+        state: Some(AuthorizationState::Active),
+        limit: 1,
+        ..Default::default()
+    };
+    count_authorizations(conn, &q, now).await
 }

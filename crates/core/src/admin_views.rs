@@ -3,7 +3,7 @@
 //! (`pending: true`). Serialised for the UI; TypeScript is exported with the other views.
 
 use chrono::{DateTime, Utc};
-use mr_domain::Tier;
+use mr_domain::{Money, Tier};
 use mr_protocol::rows::{ApplicationRow, OperatorAccountRow};
 use serde::{Deserialize, Serialize};
 use ts_rs::TS;
@@ -199,6 +199,64 @@ pub struct OperatorOption {
 /// The catalogue as the admin pages use it.
 pub type ApplicationList = Vec<ApplicationRow>;
 
+/// One application of 应用管理 (R-A3), with the changes queued here laid over it.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, TS)]
+pub struct ApplicationView {
+    pub id: Uuid,
+    pub code: String,
+    pub name: String,
+    pub description: Option<String>,
+    #[ts(type = "string")]
+    pub unit_price: Money,
+    pub min_players: i32,
+    pub max_players: i32,
+    pub is_active: bool,
+    pub created_at: DateTime<Utc>,
+    pub updated_at: DateTime<Utc>,
+    /// Created or changed on this device; the server has not confirmed it yet.
+    pub pending: bool,
+}
+
+/// The application form. `code` is read on creation only (the headsets know the application
+/// by it); `unit_price` is the decimal text as typed.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, TS)]
+pub struct ApplicationInput {
+    #[serde(default)]
+    pub code: String,
+    pub name: String,
+    #[serde(default)]
+    pub description: Option<String>,
+    pub unit_price: String,
+    pub min_players: i32,
+    pub max_players: i32,
+}
+
+/// One entry of an application's price history, newest first.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, TS)]
+pub struct PriceChangeView {
+    pub id: Uuid,
+    pub application_id: Uuid,
+    /// Absent for the first price.
+    #[ts(type = "string | null")]
+    pub old_price: Option<Money>,
+    #[ts(type = "string")]
+    pub new_price: Money,
+    pub changed_by_name: Option<String>,
+    pub changed_at: DateTime<Utc>,
+    /// Changed on this device; not confirmed yet.
+    pub pending: bool,
+}
+
+/// The application's detail: its price history and how many operators may launch it now.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, TS)]
+pub struct ApplicationDetail {
+    pub application: ApplicationView,
+    pub prices: Vec<PriceChangeView>,
+    /// Active, unexpired authorizations of it (operators told of a price change).
+    #[ts(type = "number")]
+    pub active_authorizations: i64,
+}
+
 /// The grant form (R-A5).
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, TS)]
 pub struct GrantInput {
@@ -227,6 +285,12 @@ pub fn export_all(dir: &std::path::Path) -> Result<(), ts_rs::ExportError> {
         OperatorPage,
         OperatorOption,
         GrantInput,
+        ApplicationView,
+        ApplicationInput,
+        PriceChangeView,
+        ApplicationDetail,
+        crate::transactions::ExportFormat,
+        crate::transactions::ExportReport,
     );
     Ok(())
 }

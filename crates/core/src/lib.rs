@@ -11,6 +11,7 @@
 //! ([`Core::set_background_sync`]) each session runs it by itself ([`sync_loop`]).
 
 pub mod admin;
+pub mod admin_apps;
 pub mod admin_overlay;
 pub mod admin_read;
 pub mod admin_views;
@@ -29,6 +30,7 @@ pub mod session;
 pub mod settings;
 pub mod sync;
 pub mod sync_loop;
+pub mod transactions;
 pub mod views;
 /// Feed positions are a wire concept, shared with the server.
 pub use mr_protocol::cursor;

@@ -117,6 +117,7 @@ fn json_keys(row: &SyncRow) -> (Option<Uuid>, Option<String>, Option<String>) {
         ),
         SyncRow::AuditEntry(r) => (None, t(&r.occurred_at), Some(r.action.clone())),
         SyncRow::StatDaily(r) => (Some(r.operator_id), Some(r.day.to_string()), None),
+        SyncRow::ApplicationPrice(r) => (None, t(&r.changed_at), None),
         SyncRow::Operator(_) | SyncRow::Site(_) | SyncRow::Message(_) => (None, None, None),
     }
 }

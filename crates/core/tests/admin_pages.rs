@@ -495,3 +495,193 @@ async fn the_request_page_shows_offline_decisions_pending_and_refuses_a_second_o
         (ErrorCode::RequestAlreadyDecided, "request_id")
     );
 }
+
+#[sqlx::test(migrator = "mr_server::MIGRATOR")]
+async fn applications_created_and_repriced_offline_show_pending_then_sync(pool: PgPool) {
+    use mr_core::admin_views::ApplicationInput;
+    uat(&pool).await;
+    let server = TestServer::spawn(pool.clone()).await;
+    let relay = Relay::start(server.addr).await;
+    let m = Machine::new();
+    let core = m.start(&relay.url()).await;
+    let admin = synced_admin(&core).await;
+    let input = |code: &str, price: &str| ApplicationInput {
+        code: code.into(),
+        name: "星际探索".into(),
+        description: Some("  ".into()),
+        unit_price: price.into(),
+        min_players: 1,
+        max_players: 4,
+    };
+    // The form's rules answer at once, with the field.
+    for (bad, field) in [
+        (input("Star", "30"), "code"),
+        (input("star_quest", "0"), "unit_price"),
+        (input("star_quest", "1.005"), "unit_price"),
+        (
+            ApplicationInput {
+                max_players: 0,
+                ..input("star_quest", "30")
+            },
+            "max_players",
+        ),
+    ] {
+        let e = admin.create_application(bad).await.unwrap_err();
+        assert_eq!(invalid(e).1, field);
+    }
+
+    relay.cut();
+    let app = admin
+        .create_application(input("star_quest", "30"))
+        .await
+        .unwrap();
+    assert!(app.pending);
+    assert_eq!(app.unit_price.to_string(), "30.00");
+    assert_eq!(app.description, None);
+    assert_eq!(
+        invalid(
+            admin
+                .create_application(input("star_quest", "9"))
+                .await
+                .unwrap_err()
+        ),
+        (ErrorCode::ApplicationCodeTaken, "code")
+    );
+    admin
+        .update_application(app.id, input("ignored", "25.5"))
+        .await
+        .unwrap();
+    let detail = admin.application_detail(app.id).await.unwrap();
+    let h: Vec<_> = detail
+        .prices
+        .iter()
+        .map(|p| {
+            (
+                p.old_price.map(|m| m.to_string()),
+                p.new_price.to_string(),
+                p.pending,
+            )
+        })
+        .collect();
+    assert_eq!(
+        h,
+        [
+            (Some("30.00".into()), "25.50".into(), true),
+            (None, "30.00".into(), true)
+        ]
+    );
+    assert_eq!(
+        detail.application.code, "star_quest",
+        "the code never changes"
+    );
+    let off = admin.set_application_active(app.id, false).await.unwrap();
+    assert!(!off.is_active && off.pending);
+
+    relay.restore(server.addr);
+    eventually(10, "the queue to drain", || async {
+        let _ = admin.sync_now().await;
+        admin.sync_status().await.unwrap().pending == 0
+    })
+    .await;
+    assert!(admin.conflicts().await.unwrap().is_empty());
+    let detail = admin.application_detail(app.id).await.unwrap();
+    assert!(!detail.application.pending && !detail.application.is_active);
+    assert_eq!(detail.prices.len(), 2);
+    assert!(detail.prices.iter().all(|p| !p.pending));
+    assert_eq!(
+        detail.prices[0].changed_by_name.as_deref(),
+        Some("UAT 超级管理员")
+    );
+    let (price, active): (String, bool) =
+        sqlx::query_as("SELECT unit_price::text, is_active FROM applications WHERE id = $1")
+            .bind(app.id)
+            .fetch_one(&pool)
+            .await
+            .unwrap();
+    assert_eq!((price.as_str(), active), ("25.50", false));
+}
+
+#[sqlx::test(migrator = "mr_server::MIGRATOR")]
+async fn transactions_page_from_the_server_and_export_to_csv_and_excel(pool: PgPool) {
+    use mr_core::transactions::ExportFormat;
+    use mr_protocol::transactions::TransactionQuery;
+    uat(&pool).await;
+    let server = TestServer::spawn(pool.clone()).await;
+    let master = &server.state.config.master_key;
+    fixture::create(&pool, master, 2_345, "100.00".parse().unwrap())
+        .await
+        .unwrap();
+    let relay = Relay::start(server.addr).await;
+    let m = Machine::new();
+    let core = m.start(&relay.url()).await;
+    let admin = synced_admin(&core).await;
+
+    let page = admin
+        .transactions(TransactionQuery {
+            limit: 20,
+            ..Default::default()
+        })
+        .await
+        .unwrap();
+    assert_eq!(page.items.len(), 20);
+    assert_eq!(page.totals.count, 2_345);
+    assert_eq!(page.totals.net.to_string(), "234500.00");
+
+    // An export pages through all 2,345 rows (two requests), reporting progress.
+    let dir = tempfile::tempdir().unwrap();
+    let csv = dir.path().join("交易记录.csv");
+    let seen = std::sync::Mutex::new(Vec::new());
+    let report = admin
+        .export_transactions(
+            TransactionQuery::default(),
+            ExportFormat::Csv,
+            &csv,
+            |done, total| seen.lock().unwrap().push((done, total)),
+        )
+        .await
+        .unwrap();
+    assert_eq!(report.rows, 2_345);
+    assert_eq!(*seen.lock().unwrap(), [(2_000, 2_345), (2_345, 2_345)]);
+    let text = std::fs::read_to_string(&csv).unwrap();
+    let lines: Vec<&str> = text.lines().collect();
+    assert_eq!(lines.len(), 2_346, "header + rows");
+    assert!(lines[0].starts_with("\u{feff}时间,运营商账号,运营商名称,类型,金额"));
+    assert!(
+        lines[1].contains(",调整,100.00,0.00,100.00,"),
+        "{}",
+        lines[1]
+    );
+    assert!(!dir.path().join("交易记录.csv.part").exists());
+
+    let xlsx = dir.path().join("交易记录.xlsx");
+    let report = admin
+        .export_transactions(
+            TransactionQuery {
+                entry_type: Some("adjustment".into()),
+                ..Default::default()
+            },
+            ExportFormat::Xlsx,
+            &xlsx,
+            |_, _| {},
+        )
+        .await
+        .unwrap();
+    assert_eq!(report.rows, 2_345);
+    let bytes = std::fs::read(&xlsx).unwrap();
+    assert_eq!(&bytes[..2], b"PK", "an Excel file is a zip");
+
+    // Offline: a clear error, and no file.
+    relay.cut();
+    let gone = dir.path().join("离线.csv");
+    let e = admin
+        .export_transactions(
+            TransactionQuery::default(),
+            ExportFormat::Csv,
+            &gone,
+            |_, _| {},
+        )
+        .await
+        .unwrap_err();
+    assert!(e.is_offline(), "{e:?}");
+    assert!(!gone.exists() && !dir.path().join("离线.csv.part").exists());
+}

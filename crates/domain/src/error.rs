@@ -66,6 +66,7 @@ codes! {
     AuthorizationExists = 409, "该运营商已拥有此应用的有效授权", "This operator already holds an active authorization for this application";
     AuthorizationNotActive = 409, "该授权已被撤销或已过期", "This authorization is already revoked or expired";
     RequestAlreadyDecided = 409, "该申请已被处理", "This request has already been handled";
+    ApplicationCodeTaken = 409, "应用编码已被使用", "This application code is already in use";
     // Launch API (kept as headsets in the field know them)
     InvalidApiKey = 401, "API Key 无效", "Invalid API key";
     InvalidSignature = 400, "签名验证失败", "Signature verification failed";
@@ -150,6 +151,7 @@ names! {
     AuthorizationExists => "AUTHORIZATION_EXISTS",
     AuthorizationNotActive => "AUTHORIZATION_NOT_ACTIVE",
     RequestAlreadyDecided => "REQUEST_ALREADY_DECIDED",
+    ApplicationCodeTaken => "APPLICATION_CODE_TAKEN",
     InvalidApiKey => "INVALID_API_KEY",
     InvalidSignature => "INVALID_SIGNATURE",
     TimestampExpired => "TIMESTAMP_EXPIRED",

@@ -3,6 +3,7 @@
 //! No I/O, no async, no clock: time is passed in by callers, so every rule here is a plain
 //! function that the server applies authoritatively and the desktop applies optimistically.
 
+pub mod application;
 pub mod error;
 pub mod ids;
 pub mod money;

@@ -102,3 +102,11 @@ pub struct StaffAccount {
     pub status: String,
     pub created_at: DateTime<Utc>,
 }
+
+/// An operator's API key in clear: after a reset (shown once) or an audited reveal (R-A2).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, TS)]
+pub struct ApiKeyShown {
+    pub api_key: String,
+    /// e.g. `••••••••…a1b2`.
+    pub api_key_masked: String,
+}

@@ -11,6 +11,7 @@ pub mod ipc;
 pub mod launch;
 pub mod rows;
 pub mod sync;
+pub mod transactions;
 
 pub use error::ErrorBody;
 
@@ -108,6 +109,7 @@ pub mod export {
             auth::RegisterOperatorResponse,
             auth::CreateStaffRequest,
             auth::StaffAccount,
+            auth::ApiKeyShown,
             home::OperatorProfile,
             home::OperatorHome,
             home::AdminOverview,
@@ -134,6 +136,10 @@ pub mod export {
             sync::PushResponse,
             sync::CommandStatus,
             sync::CommandResult,
+            transactions::TransactionQuery,
+            transactions::TransactionRow,
+            transactions::TransactionTotals,
+            transactions::TransactionPage,
         );
         Ok(())
     }

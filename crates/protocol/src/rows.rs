@@ -49,6 +49,20 @@ pub struct ApplicationRow {
     pub updated_at: DateTime<Utc>,
 }
 
+/// One entry of an application's price history (R-A3): the first price (`old_price` absent)
+/// and every change after it. Append-only.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, TS)]
+pub struct ApplicationPriceRow {
+    pub id: Uuid,
+    pub application_id: Uuid,
+    #[ts(type = "string | null")]
+    pub old_price: Option<Money>,
+    #[ts(type = "string")]
+    pub new_price: Money,
+    pub changed_by_name: Option<String>,
+    pub changed_at: DateTime<Utc>,
+}
+
 /// 授权申请 (R-O7, R-A4).
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, TS)]
 pub struct AuthorizationRequestRow {

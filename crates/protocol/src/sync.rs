@@ -9,8 +9,9 @@ use uuid::Uuid;
 
 use crate::home::OperatorProfile;
 use crate::rows::{
-    AnnouncementRow, ApplicationRow, AuditEntryRow, AuthorizationRequestRow, AuthorizationRow,
-    InvoiceRow, LedgerEntryRow, OperatorAccountRow, PaymentOrderRow, RefundRow, StatDailyRow,
+    AnnouncementRow, ApplicationPriceRow, ApplicationRow, AuditEntryRow, AuthorizationRequestRow,
+    AuthorizationRow, InvoiceRow, LedgerEntryRow, OperatorAccountRow, PaymentOrderRow, RefundRow,
+    StatDailyRow,
 };
 
 /// Bumped on any breaking change to the types below; the server answers an unknown version
@@ -170,6 +171,7 @@ sync_entities! {
     Invoice(InvoiceRow) = "invoice",
     AuditEntry(AuditEntryRow) = "audit_entry",
     StatDaily(StatDailyRow) = "stat_daily",
+    ApplicationPrice(ApplicationPriceRow) = "application_price",
 }
 
 impl<'de> Deserialize<'de> for Change {
@@ -353,6 +355,46 @@ pub enum Command {
     /// R-A4: reject a pending request; the reason is required (the operator sees it).
     #[serde(rename = "request.reject")]
     RequestReject { request_id: Uuid, reason: String },
+    /// R-A3: a new application in the catalogue (its first price starts the price history).
+    #[serde(rename = "application.create")]
+    ApplicationCreate(ApplicationFields),
+    /// R-A3: edit name, description, price and player range (the code is the headsets' and
+    /// never changes). A new price applies from the next launch, is kept in the price history
+    /// and is announced to every operator holding an active authorization.
+    #[serde(rename = "application.update")]
+    ApplicationUpdate(ApplicationEdit),
+    /// R-A3: deactivate (launches then fail) or reactivate.
+    #[serde(rename = "application.set_active")]
+    ApplicationSetActive { application_id: Uuid, active: bool },
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, TS)]
+#[serde(deny_unknown_fields)]
+pub struct ApplicationFields {
+    pub application_id: Uuid,
+    pub code: String,
+    pub name: String,
+    #[serde(default)]
+    #[ts(optional, type = "string")]
+    pub description: Option<String>,
+    #[ts(type = "string")]
+    pub unit_price: mr_domain::Money,
+    pub min_players: i32,
+    pub max_players: i32,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, TS)]
+#[serde(deny_unknown_fields)]
+pub struct ApplicationEdit {
+    pub application_id: Uuid,
+    pub name: String,
+    #[serde(default)]
+    #[ts(optional, type = "string")]
+    pub description: Option<String>,
+    #[ts(type = "string")]
+    pub unit_price: mr_domain::Money,
+    pub min_players: i32,
+    pub max_players: i32,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, TS)]
@@ -378,6 +420,9 @@ impl Command {
             Command::AuthorizationRevoke { .. } => "authorization.revoke",
             Command::RequestApprove { .. } => "request.approve",
             Command::RequestReject { .. } => "request.reject",
+            Command::ApplicationCreate(_) => "application.create",
+            Command::ApplicationUpdate(_) => "application.update",
+            Command::ApplicationSetActive { .. } => "application.set_active",
         }
     }
 }

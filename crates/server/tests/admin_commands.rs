@@ -6,8 +6,8 @@ mod common;
 
 use chrono::Utc;
 use common::headset::{expect_error, Headset};
-use common::{Ctx, PW};
-use mr_protocol::sync::{Command, CommandEnvelope, GrantFields};
+use common::{Ctx, Device, PW};
+use mr_protocol::sync::{Command, GrantFields};
 use mr_server::launch::fixture;
 use mr_server::testing::TestServer;
 use reqwest::StatusCode;
@@ -51,37 +51,6 @@ async fn new_app(pool: &PgPool, code: &str) -> Uuid {
     .fetch_one(pool)
     .await
     .unwrap()
-}
-
-struct Device {
-    id: Uuid,
-    seq: i64,
-    token: String,
-}
-
-impl Device {
-    async fn admin(c: &Ctx, username: &str) -> Device {
-        Device {
-            id: Uuid::now_v7(),
-            seq: 0,
-            token: c.tokens(username, "admin").await.0,
-        }
-    }
-
-    /// Pushes one command; returns its result.
-    async fn push(&mut self, c: &Ctx, cmd: Command) -> Value {
-        self.seq += 1;
-        let env = CommandEnvelope::new(Uuid::now_v7(), self.seq, &cmd, Utc::now());
-        let r = c
-            .post(
-                "/api/v1/sync/push",
-                Some(&self.token),
-                json!({ "device_id": self.id, "protocol_version": 1, "commands": [env] }),
-            )
-            .await;
-        assert_eq!(r.status, StatusCode::OK, "{r:?}");
-        r.body["results"][0].clone()
-    }
 }
 
 fn launch_body(h: &Headset, app: &str) -> Vec<u8> {

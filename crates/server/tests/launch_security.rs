@@ -124,6 +124,40 @@ async fn a_key_reset_kills_the_old_key_at_once(pool: PgPool) {
     .await
     .unwrap();
     assert_eq!(audits, 2);
+
+    // R-A2: an administrator reveals the current key (audited); operators and finance may not.
+    let new_key = r.body["api_key"].as_str().unwrap().to_string();
+    let reveal = format!("/api/v1/operators/{}/api-key/reveal", h.acct.operator_id);
+    let shown = c.post(&reveal, Some(&admin), json!({})).await;
+    assert_eq!(shown.status, StatusCode::OK, "{shown:?}");
+    assert_eq!(shown.body["api_key"], new_key.as_str());
+    let (finance, _) = c.tokens("uat_finance", "finance").await;
+    assert_eq!(
+        c.post(&reveal, Some(&finance), json!({}))
+            .await
+            .error_code(),
+        "FORBIDDEN"
+    );
+    assert_eq!(
+        c.post(&reveal, Some(&token), json!({})).await.error_code(),
+        "FORBIDDEN"
+    );
+    let missing = format!("/api/v1/operators/{}/api-key/reveal", uuid::Uuid::now_v7());
+    assert_eq!(
+        c.post(&missing, Some(&admin), json!({})).await.error_code(),
+        "NOT_FOUND"
+    );
+    let reveals: i64 = sqlx::query_scalar(
+        "SELECT count(*) FROM audit_log WHERE action = 'operator.api_key_reveal' AND target_id = $1
+            AND details->>'last4' = $2 AND NOT (details::text LIKE '%' || $3 || '%')",
+    )
+    .bind(h.acct.operator_id.to_string())
+    .bind(&new_key[60..])
+    .bind(&new_key)
+    .fetch_one(&pool)
+    .await
+    .unwrap();
+    assert_eq!(reveals, 1, "one audited reveal, without the key in it");
 }
 
 #[sqlx::test(migrator = "mr_server::MIGRATOR")]

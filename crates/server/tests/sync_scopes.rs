@@ -89,7 +89,8 @@ async fn each_staff_role_receives_exactly_its_scope(pool: PgPool) {
         StatusCode::CREATED
     );
 
-    // Admin: operators, catalogue, requests, authorizations, announcements, daily roll-ups.
+    // Admin: operators, catalogue and its price history, requests, authorizations,
+    // announcements, daily roll-ups.
     let first = pull(&c, &super_admin, None, 50).await;
     assert_eq!(first.status, StatusCode::OK, "{first:?}");
     assert_eq!(first.body["has_more"], true);
@@ -106,11 +107,16 @@ async fn each_staff_role_receives_exactly_its_scope(pool: PgPool) {
         BTreeSet::from([
             "announcement",
             "application",
+            "application_price",
             "authorization",
             "authorization_request",
             "operator_account",
             "stat_daily"
         ])
+    );
+    assert_eq!(
+        admin["application_price"].len(),
+        count(&pool, "SELECT count(*) FROM application_price_history").await
     );
     assert_eq!(
         admin["operator_account"].len(),

@@ -2,13 +2,18 @@
 
 use chrono::{DateTime, Utc};
 use mr_core::admin_views::{
-    AuthorizationPage, AuthorizationQuery, AuthorizationView, GrantInput, OperatorOption,
-    OperatorPage, OperatorQuery, RequestPage, RequestQuery,
+    ApplicationDetail, ApplicationInput, ApplicationView, AuthorizationPage, AuthorizationQuery,
+    AuthorizationView, GrantInput, OperatorOption, OperatorPage, OperatorQuery, RequestPage,
+    RequestQuery,
 };
+use mr_core::transactions::{ExportFormat, ExportReport};
 use mr_core::Core;
 use mr_protocol::home::AdminOverview;
 use mr_protocol::rows::ApplicationRow;
+use mr_protocol::transactions::{TransactionPage, TransactionQuery};
+use tauri::Emitter;
 use tauri::State;
+use tauri_plugin_dialog::DialogExt;
 use uuid::Uuid;
 
 use crate::error::{CmdResult, OrBody};
@@ -103,4 +108,133 @@ pub async fn admin_operator_options(
 pub async fn admin_applications(core: State<'_, Core>) -> CmdResult<Vec<ApplicationRow>> {
     let ops = core.admin().await.or_body(&core)?;
     ops.applications().await.or_body(&core)
+}
+
+// 应用管理 (R-A3): the catalogue from the cache; changes queued (offline too).
+
+#[tauri::command]
+pub async fn admin_application_list(core: State<'_, Core>) -> CmdResult<Vec<ApplicationView>> {
+    let ops = core.admin().await.or_body(&core)?;
+    ops.application_list().await.or_body(&core)
+}
+
+#[tauri::command]
+pub async fn admin_application_detail(
+    core: State<'_, Core>,
+    application_id: Uuid,
+) -> CmdResult<ApplicationDetail> {
+    let ops = core.admin().await.or_body(&core)?;
+    ops.application_detail(application_id).await.or_body(&core)
+}
+
+#[tauri::command]
+pub async fn admin_application_create(
+    core: State<'_, Core>,
+    args: ApplicationInput,
+) -> CmdResult<ApplicationView> {
+    let ops = core.admin().await.or_body(&core)?;
+    ops.create_application(args).await.or_body(&core)
+}
+
+#[tauri::command]
+pub async fn admin_application_update(
+    core: State<'_, Core>,
+    application_id: Uuid,
+    args: ApplicationInput,
+) -> CmdResult<ApplicationView> {
+    let ops = core.admin().await.or_body(&core)?;
+    ops.update_application(application_id, args)
+        .await
+        .or_body(&core)
+}
+
+#[tauri::command]
+pub async fn admin_application_set_active(
+    core: State<'_, Core>,
+    application_id: Uuid,
+    active: bool,
+) -> CmdResult<ApplicationView> {
+    let ops = core.admin().await.or_body(&core)?;
+    ops.set_application_active(application_id, active)
+        .await
+        .or_body(&core)
+}
+
+// 交易监控 (R-A6): pages from the server; the export is written by the core (R-D7).
+
+#[tauri::command]
+pub async fn admin_transactions(
+    core: State<'_, Core>,
+    query: TransactionQuery,
+) -> CmdResult<TransactionPage> {
+    let ops = core.admin().await.or_body(&core)?;
+    ops.transactions(query).await.or_body(&core)
+}
+
+/// Asks where to save (the native save dialog; `MR_EXPORT_DIR` names a folder instead, for
+/// unattended runs), then writes the file, sending `export-progress` `{done, total}` events to
+/// the window. `None` when the user cancels the dialog.
+#[tauri::command]
+pub async fn admin_transactions_export(
+    app: tauri::AppHandle,
+    window: tauri::Window,
+    core: State<'_, Core>,
+    query: TransactionQuery,
+    format: ExportFormat,
+) -> CmdResult<Option<ExportReport>> {
+    let ops = core.admin().await.or_body(&core)?;
+    let ext = format.extension();
+    let name = format!(
+        "交易记录_{}.{ext}",
+        chrono::Local::now().format("%Y%m%d_%H%M%S")
+    );
+    let path = match std::env::var_os("MR_EXPORT_DIR") {
+        Some(dir) => Some(std::path::PathBuf::from(dir).join(&name)),
+        None => {
+            let dialog = app
+                .dialog()
+                .file()
+                .set_parent(&window)
+                .set_file_name(&name)
+                .add_filter(if ext == "xlsx" { "Excel" } else { "CSV" }, &[ext]);
+            tauri::async_runtime::spawn_blocking(move || dialog.blocking_save_file())
+                .await
+                .map_err(|e| mr_core::CoreError::Io(e.to_string()))
+                .or_body(&core)?
+                .and_then(|p| p.into_path().ok())
+        }
+    };
+    let Some(path) = path else {
+        return Ok(None);
+    };
+    let report = ops
+        .export_transactions(query, format, &path, |done, total| {
+            let _ = window.emit(
+                "export-progress",
+                serde_json::json!({ "done": done, "total": total }),
+            );
+        })
+        .await
+        .or_body(&core)?;
+    Ok(Some(report))
+}
+
+// API keys (R-A2): online, audited by the server.
+
+#[tauri::command]
+pub async fn admin_api_key_reveal(
+    core: State<'_, Core>,
+    operator_id: Uuid,
+) -> CmdResult<mr_protocol::auth::ApiKeyShown> {
+    let ops = core.admin().await.or_body(&core)?;
+    ops.reveal_api_key(operator_id).await.or_body(&core)
+}
+
+#[tauri::command]
+pub async fn admin_api_key_reset(
+    core: State<'_, Core>,
+    operator_id: Uuid,
+) -> CmdResult<mr_protocol::auth::ApiKeyShown> {
+    let ops = core.admin().await.or_body(&core)?;
+    ops.reset_api_key(operator_id).await.or_body(&core)
 }

@@ -2,8 +2,12 @@
 // Every rejection from Rust is an ErrorBody {code, message, details}; anything else that
 // goes wrong (IPC missing, a thrown Error) is normalised to the same shape by `toErrorBody`.
 import { invoke } from '@tauri-apps/api/core'
+import { listen } from '@tauri-apps/api/event'
 import type { AdminOverview } from '@/api/generated/AdminOverview'
 import type { AppSettings } from '@/api/generated/AppSettings'
+import type { ApplicationDetail } from '@/api/generated/ApplicationDetail'
+import type { ApplicationInput } from '@/api/generated/ApplicationInput'
+import type { ApplicationView } from '@/api/generated/ApplicationView'
 import type { ApplicationRow } from '@/api/generated/ApplicationRow'
 import type { AuthorizationPage } from '@/api/generated/AuthorizationPage'
 import type { AuthorizationQuery } from '@/api/generated/AuthorizationQuery'
@@ -12,6 +16,8 @@ import type { Conflict } from '@/api/generated/Conflict'
 import type { ConnectionState } from '@/api/generated/ConnectionState'
 import type { ErrorBody } from '@/api/generated/ErrorBody'
 import type { ErrorCode } from '@/api/generated/ErrorCode'
+import type { ExportFormat } from '@/api/generated/ExportFormat'
+import type { ExportReport } from '@/api/generated/ExportReport'
 import type { FinanceOverview } from '@/api/generated/FinanceOverview'
 import type { GrantInput } from '@/api/generated/GrantInput'
 import type { LoginArgs } from '@/api/generated/LoginArgs'
@@ -35,6 +41,8 @@ import type { SiteInput } from '@/api/generated/SiteInput'
 import type { SiteView } from '@/api/generated/SiteView'
 import type { SyncReport } from '@/api/generated/SyncReport'
 import type { SyncStatus } from '@/api/generated/SyncStatus'
+import type { TransactionPage } from '@/api/generated/TransactionPage'
+import type { TransactionQuery } from '@/api/generated/TransactionQuery'
 import type { Workspace } from '@/api/generated/Workspace'
 
 export const WORKSPACES: readonly Workspace[] = ['operator', 'admin', 'finance'] as const
@@ -139,6 +147,30 @@ export const api = {
     call<OperatorOption[]>('admin_operator_options', { search }),
   /** The whole catalogue (active and inactive), by name. */
   adminApplications: () => call<ApplicationRow[]>('admin_applications'),
+  /** 应用管理: every application (inactive ones too) by name; `pending` until confirmed. */
+  adminApplicationList: () => call<ApplicationView[]>('admin_application_list'),
+  /** One application, its price history (newest first) and its active authorizations. */
+  adminApplicationDetail: (applicationId: string) =>
+    call<ApplicationDetail>('admin_application_detail', { applicationId }),
+  adminApplicationCreate: (args: ApplicationInput) =>
+    call<ApplicationView>('admin_application_create', { args }),
+  /** `args.code` is ignored: an application's code never changes. */
+  adminApplicationUpdate: (applicationId: string, args: ApplicationInput) =>
+    call<ApplicationView>('admin_application_update', { applicationId, args }),
+  /** 上架 (true) / 下架 (false). */
+  adminApplicationSetActive: (applicationId: string, active: boolean) =>
+    call<ApplicationView>('admin_application_set_active', { applicationId, active }),
+
+  // 交易监控: NOT from the local cache; the core asks the server (it needs the network:
+  // offline it rejects with SERVER_UNREACHABLE or SERVICE_UNAVAILABLE).
+  /** One page (limit 1 to 2,000) of every operator's ledger, newest first, with totals over
+   * the whole filter. `from`/`to` are China-time calendar days, both included. */
+  adminTransactions: (query: TransactionQuery) =>
+    call<TransactionPage>('admin_transactions', { query }),
+  /** Asks where to save (native dialog), then writes every row the filter matches, sending
+   * `export-progress` events ({@link events.exportProgress}); null = the user cancelled. */
+  adminTransactionsExport: (query: TransactionQuery, format: ExportFormat) =>
+    call<ExportReport | null>('admin_transactions_export', { query, format }),
 
   // Sync, for any workspace window.
   syncNow: (workspace: Workspace) => call<SyncReport>('sync_now', { workspace }),
@@ -149,6 +181,39 @@ export const api = {
   syncDiagnostics: (workspace: Workspace) =>
     call<SyncDiagnostics>('sync_diagnostics', { workspace }),
   syncRebuild: (workspace: Workspace) => call<SyncReport>('sync_rebuild', { workspace }),
+}
+
+/** The payload of `export-progress`: rows written so far and how many there are in all. */
+export interface ExportProgress {
+  done: number
+  total: number
+}
+
+/** Stops listening; never throws. */
+export type StopListening = () => void
+
+/**
+ * Events the core sends to this window. A listener that cannot be set up (no Tauri event
+ * plugin: unit tests, a plain browser) is a no-op rather than an error: what it feeds is
+ * only ever a nicety (a progress bar), never the result itself.
+ */
+export const events = {
+  /** `export-progress` {done, total} while `admin_transactions_export` writes its file. */
+  exportProgress: async (handler: (progress: ExportProgress) => void): Promise<StopListening> => {
+    try {
+      const unlisten = await listen<ExportProgress>('export-progress', (event) => {
+        const p = event.payload
+        if (p && typeof p.done === 'number' && typeof p.total === 'number') handler({ done: p.done, total: p.total })
+      })
+      return () => {
+        void Promise.resolve()
+          .then(unlisten)
+          .catch(() => {})
+      }
+    } catch {
+      return () => {}
+    }
+  },
 }
 
 /** One queued command in the diagnostics view (`src-tauri/src/commands/sync.rs`). */

@@ -10,14 +10,24 @@
 // login or page load, ?progress=open the same with no known total (indeterminate bar);
 // ?update=1 answers as a server that no longer speaks this app's protocol (426, 需要更新).
 // Code (unit tests) can set the same states with the exported `setMockSync`.
-// Admin pages: operators, the catalogue, authorizations and requests live in memory; decisions
-// are queued (待同步) like the operator's changes; ?operators=N adds N generated operators.
+// Admin pages: operators, the catalogue (with its price history), authorizations and requests
+// live in memory; decisions and catalogue changes are queued (待同步) like the operator's
+// changes; ?operators=N adds N generated operators.
+// 交易监控: ~300 generated ledger entries of five operators over the last 60 days, asked "from
+// the server" (?offline=1 makes it fail with SERVER_UNREACHABLE); the export sends
+// `export-progress` events and returns a made-up path; ?exportcancel=1 answers as if the save
+// dialog was cancelled, ?exportfail=1 makes it fail.
 // Demo accounts: uat_operator / uat_admin / uat_finance (uat_analyst: admin, read-only),
 // password Uat@123456.
+import { emit } from '@tauri-apps/api/event'
 import { mockIPC } from '@tauri-apps/api/mocks'
 import type { AdminOverview } from '@/api/generated/AdminOverview'
 import type { AppSettings } from '@/api/generated/AppSettings'
+import type { ApplicationDetail } from '@/api/generated/ApplicationDetail'
+import type { ApplicationInput } from '@/api/generated/ApplicationInput'
 import type { ApplicationRow } from '@/api/generated/ApplicationRow'
+import type { ApplicationView } from '@/api/generated/ApplicationView'
+import type { PriceChangeView } from '@/api/generated/PriceChangeView'
 import type { AuthorizationPage } from '@/api/generated/AuthorizationPage'
 import type { AuthorizationQuery } from '@/api/generated/AuthorizationQuery'
 import type { AuthorizationState } from '@/api/generated/AuthorizationState'
@@ -31,6 +41,9 @@ import type { RequestPage } from '@/api/generated/RequestPage'
 import type { RequestQuery } from '@/api/generated/RequestQuery'
 import type { RequestView } from '@/api/generated/RequestView'
 import type { Tier } from '@/api/generated/Tier'
+import type { TransactionPage } from '@/api/generated/TransactionPage'
+import type { TransactionQuery } from '@/api/generated/TransactionQuery'
+import type { TransactionRow } from '@/api/generated/TransactionRow'
 import type { Conflict } from '@/api/generated/Conflict'
 import type { MessagePage } from '@/api/generated/MessagePage'
 import type { MessageQuery } from '@/api/generated/MessageQuery'
@@ -42,6 +55,8 @@ import type { SyncProgress } from '@/api/generated/SyncProgress'
 import type { SyncStatus } from '@/api/generated/SyncStatus'
 import type { ConnectionState } from '@/api/generated/ConnectionState'
 import type { ErrorBody } from '@/api/generated/ErrorBody'
+import type { ExportFormat } from '@/api/generated/ExportFormat'
+import type { ExportReport } from '@/api/generated/ExportReport'
 import type { FinanceOverview } from '@/api/generated/FinanceOverview'
 import type { LoginArgs } from '@/api/generated/LoginArgs'
 import type { LogoutArgs } from '@/api/generated/LogoutArgs'
@@ -374,6 +389,7 @@ function mirrorCountsDone(ws: Workspace): { entity: string; count: number }[] {
     return [
       { entity: 'operator_account', count: 1_286 },
       { entity: 'application', count: 18 },
+      { entity: 'application_price', count: 41 },
       { entity: 'authorization_request', count: 3_412 },
       { entity: 'authorization', count: 4_302 },
       { entity: 'announcement', count: 26 },
@@ -528,7 +544,10 @@ for (let i = 1, extra = Math.min(parseInt(params.get('operators') ?? '', 10) || 
   })
 }
 
-function app(n: number, code: string, name: string, price: string, active = true): ApplicationRow {
+/** An application of the catalogue as the admin's cache has it, with its queued flag. */
+type MockApp = ApplicationView
+
+function app(n: number, code: string, name: string, price: string, active = true, extra: Partial<MockApp> = {}): MockApp {
   const at = isoMinutesAgo(60 * 24 * 300)
   return {
     id: `0193a1f0-0000-7000-8000-0000000005${String(n).padStart(2, '0')}`,
@@ -541,15 +560,46 @@ function app(n: number, code: string, name: string, price: string, active = true
     is_active: active,
     created_at: at,
     updated_at: at,
+    pending: false,
+    ...extra,
   }
 }
-const adminApps: ApplicationRow[] = [
-  app(1, 'star_rescue', '星际迷航：深空救援', '9.90'),
+const adminApps: MockApp[] = [
+  app(1, 'star_rescue', '星际迷航：深空救援', '9.90', true, {
+    description: '多人协作太空救援，适合团建',
+    max_players: 6,
+    updated_at: isoMinutesAgo(60 * 24 * 30),
+  }),
   app(2, 'jungle_quest', '丛林探险', '12.00'),
-  app(3, 'deep_sea', '深海奇遇', '8.50'),
-  app(4, 'last_line', '末日防线', '15.00'),
-  app(5, 'castle_maze', '古堡迷踪', '10.00', false),
+  app(3, 'deep_sea', '深海奇遇', '8.50', true, { max_players: 2, updated_at: isoMinutesAgo(60 * 24 * 60) }),
+  app(4, 'last_line', '末日防线', '15.00', true, { min_players: 2, max_players: 8 }),
+  app(5, 'castle_maze', '古堡迷踪', '10.00', false, { updated_at: isoMinutesAgo(60 * 24 * 12) }),
 ]
+
+/** Every price each application had (append-only), as the cache's application_price rows. */
+const adminPrices: PriceChangeView[] = []
+function priceRow(app: MockApp, old_price: string | null, new_price: string, changedAt: string, pending = false): PriceChangeView {
+  // a change made here is signed by whoever is signed in
+  const by = pending ? (state.sessions.admin?.user.display_name ?? ADMIN_NAME) : ADMIN_NAME
+  return {
+    id: pending ? crypto.randomUUID() : `0193a1f0-0000-7000-8000-0000000008${String(adminPrices.length + 1).padStart(2, '0')}`,
+    application_id: app.id,
+    old_price,
+    new_price,
+    changed_by_name: by,
+    changed_at: changedAt,
+    pending,
+  }
+}
+for (const a of adminApps) {
+  const history: [string | null, string, string][] =
+    a.code === 'star_rescue'
+      ? [[null, '8.00', a.created_at], ['8.00', '12.00', isoMinutesAgo(60 * 24 * 200)], ['12.00', '9.90', a.updated_at]]
+      : a.code === 'deep_sea'
+        ? [[null, '10.00', a.created_at], ['10.00', '8.50', a.updated_at]]
+        : [[null, a.unit_price, a.created_at]]
+  for (const [old, price, at] of history) adminPrices.push(priceRow(a, old, price, at))
+}
 const opId = (n: number) => adminOperators[n - 1]!.id
 const appId = (n: number) => adminApps[n - 1]!.id
 
@@ -627,6 +677,8 @@ function adminQueued(): void {
 function settleAdmin(): void {
   if (flag('offline')) return
   for (const a of adminAuths) a.pending = false
+  for (const a of adminApps) a.pending = false
+  for (const p of adminPrices) p.pending = false
   for (const r of adminRequests) {
     r.pending = false
     delete r.mirror_status
@@ -751,6 +803,236 @@ function operatorPage(q: OperatorQuery): OperatorPage {
       return c !== 0 ? c * dir : a.id.localeCompare(b.id)
     })
   return { items: rows.slice(q.offset, q.offset + q.limit).map((o) => ({ ...o })), total: rows.length }
+}
+
+/** "25" / "25.5" / "25.50" → "25.50" (the server's Money); no float on the way. */
+function normalizePrice(text: string): string {
+  const [int = '', frac = ''] = text.split('.')
+  return `${int.replace(/^0+(?=\d)/, '')}.${frac.padEnd(2, '0')}`
+}
+
+/** The server's checks of an application form (mr_domain::application), with its messages. */
+function checkApplication(args: ApplicationInput, creating: boolean): ApplicationInput {
+  const code = String(args.code ?? '').trim()
+  if (creating && !/^[a-z][a-z0-9_]{2,63}$/.test(code)) {
+    fail('VALIDATION_FAILED', '应用代码须以小写字母开头，由 3-64 位小写字母、数字或下划线组成', 'The code must start with a lower-case letter: 3–64 lower-case letters, digits or underscores', { field: 'code' })
+  }
+  const name = String(args.name ?? '').trim()
+  if (!name || [...name].length > 64) fail('VALIDATION_FAILED', '应用名称必填，最多 64 个字符', 'A name is required (at most 64 characters)', { field: 'name' })
+  const description = (args.description ?? '').trim()
+  if ([...description].length > 500) fail('VALIDATION_FAILED', '简介最多 500 个字符', 'The description is too long', { field: 'description' })
+  const price = String(args.unit_price ?? '').trim()
+  const m = /^(\d+)(?:\.(\d{1,2}))?$/.exec(price)
+  if (!m || /^0*$/.test(m[1]! + (m[2] ?? '')) || m[1]!.replace(/^0+/, '').length > 5) {
+    fail('VALIDATION_FAILED', '单价须为大于 0、低于 100,000 且最多两位小数的金额', 'The price must be above 0, below 100,000, with at most 2 decimal places', { field: 'unit_price' })
+  }
+  const players = (n: unknown) => typeof n === 'number' && Number.isInteger(n) && n >= 1 && n <= 100
+  if (!players(args.min_players)) fail('VALIDATION_FAILED', '最少人数须为 1-100', 'Min players: 1 to 100', { field: 'min_players' })
+  if (!players(args.max_players)) fail('VALIDATION_FAILED', '最多人数须为 1-100', 'Max players: 1 to 100', { field: 'max_players' })
+  if (args.min_players > args.max_players) fail('VALIDATION_FAILED', '最多人数不能少于最少人数', 'Max players cannot be below the minimum', { field: 'max_players' })
+  return { ...args, code, name, description: description || null, unit_price: normalizePrice(price) }
+}
+
+function findApp(id: unknown): MockApp {
+  const a = adminApps.find((x) => x.id === id)
+  if (!a) fail('NOT_FOUND', '应用不存在', 'No such application')
+  return a
+}
+
+function appRow(a: MockApp): ApplicationRow {
+  const { pending: _, ...row } = a
+  return row
+}
+
+// ----- 交易监控: every operator's ledger, "from the server" (not the cache), simulated -----
+// Amounts are kept in whole fen (integers: exact) and shown as decimal strings like the server's.
+
+const LEDGER_TYPES = ['recharge', 'consumption', 'refund', 'adjustment'] as const
+const LEDGER_SIZE = 300
+const LEDGER_DAYS = 60
+const CHINA_OFFSET_MS = 8 * 3_600_000
+
+/** A small seeded generator: the same ledger on every load (tests count on it). */
+function seededRandom(seed: number): () => number {
+  let a = seed >>> 0
+  return () => {
+    a = (a + 0x6d2b79f5) >>> 0
+    let t = a
+    t = Math.imul(t ^ (t >>> 15), t | 1)
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61)
+    return ((t ^ (t >>> 14)) >>> 0) / 4_294_967_296
+  }
+}
+
+/** 123456 fen → "1234.56"; -990 → "-9.90". */
+function fenText(fen: number): string {
+  const abs = Math.abs(fen)
+  return `${fen < 0 ? '-' : ''}${Math.floor(abs / 100)}.${String(abs % 100).padStart(2, '0')}`
+}
+
+function buildLedger(): TransactionRow[] {
+  const rand = seededRandom(20_261_125)
+  const pick = <T,>(list: readonly T[]): T => list[Math.floor(rand() * list.length)]!
+  // the five operators with a history; busier ones more often
+  const ops = adminOperators.slice(0, 5)
+  const weights = [5, 4, 1, 3, 4]
+  const totalWeight = weights.reduce((a, b) => a + b, 0)
+  const pickOperator = (): OperatorAccountRow => {
+    let r = rand() * totalWeight
+    for (let i = 0; i < ops.length; i++) {
+      r -= weights[i]!
+      if (r < 0) return ops[i]!
+    }
+    return ops[ops.length - 1]!
+  }
+  const balances = new Map<string, number>()
+  const rows: TransactionRow[] = []
+  const start = Date.now() - LEDGER_DAYS * 86_400_000
+  const step = (LEDGER_DAYS * 86_400_000 - 3_600_000) / LEDGER_SIZE
+  for (let i = 0; i < LEDGER_SIZE; i++) {
+    const op = pickOperator()
+    const before = balances.get(op.id) ?? 0
+    const roll = rand()
+    let type: (typeof LEDGER_TYPES)[number] =
+      before === 0 || roll < 0.14 ? 'recharge' : roll < 0.86 ? 'consumption' : roll < 0.93 ? 'refund' : 'adjustment'
+    let amount = 0
+    let description = ''
+    let referenceType: string | null = null
+    if (type === 'consumption') {
+      const app = pick(adminApps)
+      const players = 1 + Math.floor(rand() * app.max_players)
+      const [yuan = '0', jiao = '00'] = app.unit_price.split('.')
+      amount = -(parseInt(yuan, 10) * 100 + parseInt(jiao.padEnd(2, '0'), 10)) * players
+      description = `${app.name} · ${players} 人 · ${pick(['一号厅', '二号厅', 'VIP 包间', '大厅体验区'])}`
+      referenceType = 'usage_record'
+    } else if (type === 'refund') {
+      amount = -pick([5_000, 10_000, 20_000, 50_000])
+      description = pick(['余额退款至原支付账户', '运营商申请退款，财务审核通过后原路退回至对公账户（工单 #' + (4000 + i) + '）'])
+      referenceType = 'refund'
+    } else if (type === 'adjustment') {
+      amount = pick([-2_000, -500, 500, 1_000, 3_000])
+      description =
+        amount > 0
+          ? pick(['活动返还：双十一充值赠送', '系统故障补偿：头显启动失败重复扣费返还'])
+          : pick(['人工调账：重复充值冲正', '违规启动扣罚'])
+      referenceType = null
+    }
+    // never below zero: a debit the balance cannot cover becomes a recharge
+    if (before + amount < 0) type = 'recharge'
+    if (type === 'recharge') {
+      amount = pick([50_000, 100_000, 200_000, 500_000, 1_000_000])
+      description = pick(['在线充值（支付宝）', '在线充值（微信支付）', '对公转账充值'])
+      referenceType = 'payment_order'
+    }
+    const after = before + amount
+    balances.set(op.id, after)
+    const n = String(i + 1).padStart(11, '0')
+    rows.push({
+      operator_username: op.username,
+      operator_name: op.display_name,
+      id: `0193a1f0-0000-7000-8000-3${n}`,
+      operator_id: op.id,
+      entry_type: type,
+      amount: fenText(amount),
+      balance_before: fenText(before),
+      balance_after: fenText(after),
+      reference_type: referenceType,
+      reference_id: referenceType ? `0193a1f0-0000-7000-8000-4${n}` : null,
+      description,
+      created_at: new Date(start + Math.floor((i + rand() * 0.9) * step)).toISOString(),
+    })
+  }
+  // newest first, as the server pages them
+  return rows.sort((a, b) => b.created_at.localeCompare(a.created_at) || b.id.localeCompare(a.id))
+}
+const ledger: TransactionRow[] = buildLedger()
+
+/** "2026-11-25T17:20:00Z" → its calendar day in China time, "2026-11-26". */
+function chinaDay(iso: string): string {
+  return new Date(Date.parse(iso) + CHINA_OFFSET_MS).toISOString().slice(0, 10)
+}
+
+/** Decimal text → fen (the mock's own two-decimal amounts only). */
+function fenOf(text: string): number {
+  const negative = text.startsWith('-')
+  const [int = '0', frac = ''] = text.replace(/^[+-]/, '').split('.')
+  const fen = parseInt(int, 10) * 100 + parseInt(frac.padEnd(2, '0').slice(0, 2), 10)
+  return negative ? -fen : fen
+}
+
+/** 交易监控 needs ViewAllTransactions: super_admin and admin (not an analyst). */
+function requireTransactionViewer(): void {
+  const role = requireSession('admin').user.role
+  if (role !== 'super_admin' && role !== 'admin') fail('FORBIDDEN', '当前账号无权执行此操作', 'This account may not do that')
+}
+
+function checkTransactionQuery(q: TransactionQuery): void {
+  checkPage(q.offset, q.limit, 2000)
+  if (q.entry_type !== null && !(LEDGER_TYPES as readonly string[]).includes(q.entry_type)) {
+    fail('VALIDATION_FAILED', '交易类型不正确', 'Unknown entry type', { field: 'entry_type' })
+  }
+  for (const [field, day] of [['from', q.from], ['to', q.to]] as const) {
+    if (day !== null && !/^\d{4}-\d{2}-\d{2}$/.test(day)) {
+      fail('VALIDATION_FAILED', '日期格式不正确', 'Invalid date', { field })
+    }
+  }
+}
+
+function matchingLedger(q: TransactionQuery): TransactionRow[] {
+  const until = q.until ? Date.parse(q.until) : null
+  return ledger.filter((r) => {
+    if (q.operator_id && r.operator_id !== q.operator_id) return false
+    if (q.entry_type && r.entry_type !== q.entry_type) return false
+    if (q.from || q.to) {
+      const day = chinaDay(r.created_at)
+      if (q.from && day < q.from) return false
+      if (q.to && day > q.to) return false
+    }
+    return until === null || Date.parse(r.created_at) <= until
+  })
+}
+
+function transactionPage(q: TransactionQuery): TransactionPage {
+  checkTransactionQuery(q)
+  const rows = matchingLedger(q)
+  let credits = 0
+  let debits = 0
+  for (const r of rows) {
+    const fen = fenOf(r.amount)
+    if (fen > 0) credits += fen
+    else debits += fen
+  }
+  return {
+    items: rows.slice(q.offset, q.offset + q.limit).map((r) => ({ ...r })),
+    totals: { count: rows.length, credits: fenText(credits), debits: fenText(debits), net: fenText(credits + debits) },
+  }
+}
+
+/** The server is "unreachable" with ?offline=1: this page needs the network. */
+function requireServer(): void {
+  if (flag('offline')) {
+    fail('SERVER_UNREACHABLE', '无法连接服务器，请检查网络后重试', 'Cannot reach the server: check the network and retry')
+  }
+}
+
+/** Like the core: pages of 2,000 (smaller here, so the bar moves), one event after each. */
+async function exportTransactions(q: TransactionQuery, format: ExportFormat): Promise<ExportReport | null> {
+  checkTransactionQuery(q)
+  await sleep(flag('slow') ? 800 : 100) // the save dialog
+  if (flag('exportcancel')) return null
+  const rows = matchingLedger({ ...q, until: new Date().toISOString(), offset: 0 })
+  const chunk = Math.max(1, Math.ceil(rows.length / 5))
+  for (let done = 0; done < rows.length; ) {
+    await sleep(flag('slow') ? 600 : 60)
+    requireServer()
+    if (flag('exportfail') && done > 0) fail('INTERNAL_ERROR', '写入文件失败：磁盘空间不足', 'Could not write the file: disk full')
+    done = Math.min(rows.length, done + chunk)
+    await emit('export-progress', { done, total: rows.length })
+  }
+  const d = new Date()
+  const pad = (n: number) => String(n).padStart(2, '0')
+  const stamp = `${d.getFullYear()}${pad(d.getMonth() + 1)}${pad(d.getDate())}_${pad(d.getHours())}${pad(d.getMinutes())}${pad(d.getSeconds())}`
+  return { path: `/Users/uat_admin/Documents/交易记录_${stamp}.${format}`, rows: rows.length }
 }
 
 async function adminHandle(cmd: string, p: Record<string, unknown>): Promise<unknown> {
@@ -915,7 +1197,86 @@ async function adminHandle(cmd: string, p: Record<string, unknown>): Promise<unk
       return options
     }
     case 'admin_applications':
+      return [...adminApps].sort((a, b) => a.name.localeCompare(b.name)).map(appRow)
+    case 'admin_application_list':
       return [...adminApps].sort((a, b) => a.name.localeCompare(b.name)).map((a) => ({ ...a }))
+    case 'admin_application_detail': {
+      const a = findApp(p.applicationId)
+      const detail: ApplicationDetail = {
+        application: { ...a },
+        // newest first; the order they were recorded in breaks ties
+        prices: adminPrices
+          .map((x, i) => [x, i] as const)
+          .filter(([x]) => x.application_id === a.id)
+          .sort(([x, i], [y, j]) => y.changed_at.localeCompare(x.changed_at) || j - i)
+          .map(([x]) => ({ ...x })),
+        active_authorizations: adminAuths.filter((x) => x.application_id === a.id && authState(x) === 'active').length,
+      }
+      return detail
+    }
+    case 'admin_application_create': {
+      requireDecider()
+      const args = checkApplication(p.args as ApplicationInput, true)
+      if (adminApps.some((a) => a.code === args.code)) {
+        fail('APPLICATION_CODE_TAKEN', '该应用代码已被使用', 'That code is already in use', { field: 'code' })
+      }
+      const now = new Date().toISOString()
+      const row: MockApp = {
+        id: crypto.randomUUID(),
+        code: args.code,
+        name: args.name,
+        description: args.description,
+        unit_price: args.unit_price,
+        min_players: args.min_players,
+        max_players: args.max_players,
+        is_active: true,
+        created_at: now,
+        updated_at: now,
+        pending: true,
+      }
+      adminApps.push(row)
+      adminPrices.push(priceRow(row, null, row.unit_price, now, true))
+      adminQueued()
+      return { ...row }
+    }
+    case 'admin_application_update': {
+      requireDecider()
+      const a = findApp(p.applicationId)
+      const args = checkApplication(p.args as ApplicationInput, false)
+      const now = new Date().toISOString()
+      if (args.unit_price !== a.unit_price) adminPrices.push(priceRow(a, a.unit_price, args.unit_price, now, true))
+      Object.assign(a, {
+        name: args.name,
+        description: args.description,
+        unit_price: args.unit_price,
+        min_players: args.min_players,
+        max_players: args.max_players,
+        updated_at: now,
+        pending: true,
+      })
+      adminQueued()
+      return { ...a }
+    }
+    case 'admin_application_set_active': {
+      requireDecider()
+      const a = findApp(p.applicationId)
+      Object.assign(a, { is_active: p.active === true, updated_at: new Date().toISOString(), pending: true })
+      adminQueued()
+      return { ...a }
+    }
+    case 'admin_transactions': {
+      requireTransactionViewer()
+      await sleep(flag('slow') ? 0 : 120) // a round trip to the server
+      requireServer()
+      return transactionPage(p.query as TransactionQuery)
+    }
+    case 'admin_transactions_export': {
+      requireTransactionViewer()
+      requireServer()
+      const format = p.format as ExportFormat
+      if (format !== 'xlsx' && format !== 'csv') fail('VALIDATION_FAILED', '导出格式不正确', 'Unknown export format', { field: 'format' })
+      return exportTransactions(p.query as TransactionQuery, format)
+    }
     default:
       return undefined
   }
@@ -1168,6 +1529,13 @@ async function handle(cmd: string, payload: Payload): Promise<unknown> {
     case 'admin_operators':
     case 'admin_operator_options':
     case 'admin_applications':
+    case 'admin_application_list':
+    case 'admin_application_detail':
+    case 'admin_application_create':
+    case 'admin_application_update':
+    case 'admin_application_set_active':
+    case 'admin_transactions':
+    case 'admin_transactions_export':
       return adminHandle(cmd, p)
     default:
       console.warn('[ipc-mock] unhandled command', cmd, payload)
@@ -1176,6 +1544,7 @@ async function handle(cmd: string, payload: Payload): Promise<unknown> {
 }
 
 export function installIpcMock(): void {
-  mockIPC((cmd, payload) => handle(cmd, payload as Payload))
+  // Events too: the export's `export-progress` reaches the page's `listen`.
+  mockIPC((cmd, payload) => handle(cmd, payload as Payload), { shouldMockEvents: true })
   console.info('[ipc-mock] Tauri commands are mocked (vite --mode mock)')
 }

@@ -21,6 +21,8 @@ import AdminHomePage from '@/workspaces/admin/pages/home/AdminHomePage.vue'
 import OperatorsPage from '@/workspaces/admin/pages/operators/OperatorsPage.vue'
 import RequestsPage from '@/workspaces/admin/pages/requests/RequestsPage.vue'
 import AuthorizationsPage from '@/workspaces/admin/pages/authorizations/AuthorizationsPage.vue'
+import ApplicationsPage from '@/workspaces/admin/pages/applications/ApplicationsPage.vue'
+import TransactionsPage from '@/workspaces/admin/pages/transactions/TransactionsPage.vue'
 import FinanceHomePage from '@/workspaces/finance/pages/home/FinanceHomePage.vue'
 
 declare module 'vue-router' {
@@ -68,13 +70,20 @@ const OPERATOR_PAGES: RouteRecordRaw[] = [
   },
 ]
 
-/** The admin's synced pages: they read the local cache; decisions are queued (offline too). */
+/** The admin's pages: the synced ones read the local cache and queue decisions (offline too);
+ * 交易监控 (transactions) asks the server and needs the network. */
 const ADMIN_PAGES: RouteRecordRaw[] = [
   {
     path: 'operators',
     name: 'admin-operators',
     component: OperatorsPage,
     meta: { requiresAuth: true, menu: 'operators', titleKey: 'operators.title' },
+  },
+  {
+    path: 'applications',
+    name: 'admin-applications',
+    component: ApplicationsPage,
+    meta: { requiresAuth: true, menu: 'applications', titleKey: 'apps.title' },
   },
   {
     path: 'requests',
@@ -87,6 +96,12 @@ const ADMIN_PAGES: RouteRecordRaw[] = [
     name: 'admin-authorizations',
     component: AuthorizationsPage,
     meta: { requiresAuth: true, menu: 'authorizations', titleKey: 'auth.title' },
+  },
+  {
+    path: 'transactions',
+    name: 'admin-transactions',
+    component: TransactionsPage,
+    meta: { requiresAuth: true, menu: 'transactions', titleKey: 'tx.title' },
   },
 ]
 

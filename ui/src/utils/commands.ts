@@ -31,6 +31,14 @@ export function describeCommand(t: Translate, name: string, args: unknown): stri
       return t('command.requestApprove')
     case 'request.reject':
       return t('command.requestReject', { reason: field(args, 'reason') })
+    case 'application.create':
+      return t('command.applicationCreate', { name: field(args, 'name') })
+    case 'application.update':
+      return t('command.applicationUpdate', { name: field(args, 'name') })
+    case 'application.set_active': {
+      const active = typeof args === 'object' && args !== null && (args as Record<string, unknown>).active === true
+      return t(active ? 'command.applicationActivate' : 'command.applicationDeactivate')
+    }
     default:
       return t('command.other', { name })
   }

@@ -58,3 +58,32 @@ export function formatCount(value: number | null | undefined): string {
   const digits = String(Math.trunc(Math.abs(value)))
   return `${value < 0 ? '-' : ''}${groupThousands(digits)}`
 }
+
+/**
+ * Compares two decimal strings exactly ("25" equals "25.00"): -1, 0 or 1, or null when either
+ * is not a plain decimal. String logic only, like the rest of this file.
+ */
+export function compareDecimal(a: string | null | undefined, b: string | null | undefined): -1 | 0 | 1 | null {
+  const x = decimalKey(a)
+  const y = decimalKey(b)
+  if (!x || !y) return null
+  if (x.negative !== y.negative) return x.negative ? -1 : 1
+  const sign = x.negative ? -1 : 1
+  if (x.integer.length !== y.integer.length) return ((x.integer.length < y.integer.length ? -1 : 1) * sign) as -1 | 1
+  const width = Math.max(x.fraction.length, y.fraction.length)
+  const dx = x.integer + x.fraction.padEnd(width, '0')
+  const dy = y.integer + y.fraction.padEnd(width, '0')
+  if (dx === dy) return 0
+  return ((dx < dy ? -1 : 1) * sign) as -1 | 1
+}
+
+function decimalKey(value: string | null | undefined): { negative: boolean; integer: string; fraction: string } | null {
+  if (value === null || value === undefined) return null
+  const m = DECIMAL.exec(value.trim())
+  if (!m) return null
+  const [, sign, intRaw = '', fracRaw = ''] = m
+  if (intRaw === '' && fracRaw === '') return null
+  const integer = intRaw.replace(/^0+/, '')
+  const fraction = fracRaw.replace(/0+$/, '')
+  return { negative: sign === '-' && (integer !== '' || fraction !== ''), integer, fraction }
+}

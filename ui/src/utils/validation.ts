@@ -228,3 +228,97 @@ export function expiryEndOfDay(date: string | Date): string {
   if (!day) throw new Error(`not a date: ${String(date)}`)
   return new Date(day.getFullYear(), day.getMonth(), day.getDate(), 23, 59, 59).toISOString()
 }
+
+// ----- applications (mirror crates/domain/src/application.rs) -----
+
+export const APP_NAME_MAX = 64
+export const APP_DESCRIPTION_MAX = 500
+export const APP_PLAYERS_MIN = 1
+export const APP_PLAYERS_MAX = 100
+/** Prices are below 100,000 yuan: at most this many digits before the point. */
+const APP_PRICE_INTEGER_DIGITS = 5
+
+/** The headset's `app_id`: a lower-case letter, then 2 to 63 lower-case letters, digits or underscores. */
+export const APP_CODE_PATTERN = /^[a-z][a-z0-9_]{2,63}$/
+
+export interface ApplicationForm {
+  /** Read on creation only (it cannot change afterwards). */
+  code: string
+  name: string
+  description: string
+  /** The decimal text as typed ("25", "25.5", "25.50"). */
+  unit_price: string
+  /** el-input-number gives null when cleared. */
+  min_players: number | null | undefined
+  max_players: number | null | undefined
+}
+
+export type ApplicationField = keyof ApplicationForm
+export type ApplicationErrors = Partial<Record<ApplicationField, FieldError>>
+
+/** The fields the core names in a VALIDATION_FAILED's `details.field`. */
+export const APPLICATION_FIELDS: readonly ApplicationField[] = [
+  'code',
+  'name',
+  'description',
+  'unit_price',
+  'min_players',
+  'max_players',
+]
+
+export function isApplicationField(value: unknown): value is ApplicationField {
+  return typeof value === 'string' && (APPLICATION_FIELDS as readonly string[]).includes(value)
+}
+
+export function validateAppCode(s: string): FieldError | null {
+  const code = s.trim()
+  if (code.length === 0) return { key: 'validation.appCodeRequired' }
+  return APP_CODE_PATTERN.test(code) ? null : { key: 'validation.appCodeFormat' }
+}
+
+/**
+ * A unit price as typed: a positive decimal of at most 2 places, below 100,000. Checked on the
+ * text (never through a float): "25", "25.5", "25.50" pass; "0", "-1", "1.005", "1e3" do not.
+ */
+export function validateUnitPrice(s: string): FieldError | null {
+  const text = s.trim()
+  if (text.length === 0) return { key: 'validation.appPriceRequired' }
+  const m = /^(\d+)(?:\.(\d+))?$/.exec(text)
+  if (!m) return { key: 'validation.appPriceFormat' }
+  const integer = m[1]!
+  const fraction = m[2] ?? ''
+  if (fraction.length > 2) return { key: 'validation.appPricePlaces' }
+  if (/^0+$/.test(integer) && /^0*$/.test(fraction)) return { key: 'validation.appPricePositive' }
+  if (integer.replace(/^0+/, '').length > APP_PRICE_INTEGER_DIGITS) return { key: 'validation.appPriceTooHigh' }
+  return null
+}
+
+function isPlayerCount(n: number | null | undefined): n is number {
+  return typeof n === 'number' && Number.isInteger(n) && n >= APP_PLAYERS_MIN && n <= APP_PLAYERS_MAX
+}
+
+/**
+ * All field errors of the application form (i18n keys); empty object when valid. The code is
+ * only checked on creation (`editing: false`): it is shown read-only afterwards.
+ */
+export function validateApplicationForm(f: ApplicationForm, opts: { editing: boolean }): ApplicationErrors {
+  const errors: ApplicationErrors = {}
+  if (!opts.editing) {
+    const code = validateAppCode(f.code)
+    if (code) errors.code = code
+  }
+  const name = f.name.trim()
+  if (name.length === 0) errors.name = { key: 'validation.appNameRequired' }
+  else if (chars(name) > APP_NAME_MAX) errors.name = { key: 'validation.tooLong', params: { max: APP_NAME_MAX } }
+  if (chars(f.description) > APP_DESCRIPTION_MAX) {
+    errors.description = { key: 'validation.tooLong', params: { max: APP_DESCRIPTION_MAX } }
+  }
+  const price = validateUnitPrice(f.unit_price)
+  if (price) errors.unit_price = price
+  const range = { key: 'validation.appPlayersRange', params: { min: APP_PLAYERS_MIN, max: APP_PLAYERS_MAX } }
+  const minOk = isPlayerCount(f.min_players)
+  if (!minOk) errors.min_players = range
+  if (!isPlayerCount(f.max_players)) errors.max_players = range
+  else if (minOk && f.min_players! > f.max_players) errors.max_players = { key: 'validation.appPlayersOrder' }
+  return errors
+}

@@ -1,13 +1,22 @@
-// The admin decision forms' pure helpers: grant form, reasons, and the end-of-day expiry.
+// The admin forms' pure helpers: grant form, reasons, the end-of-day expiry and the
+// application form (应用管理).
 import { describe, expect, it } from 'vitest'
 import { daysUntil, localDateAfter, parseLocalDate, toLocalDate } from '@/utils/datetime'
+import { applyLocale, i18n } from '@/i18n'
+import { describeCommand } from '@/utils/commands'
+import { compareDecimal } from '@/utils/money'
 import {
   DECISION_REASON_MAX,
   expiryEndOfDay,
+  isApplicationField,
   isBeforeTomorrow,
+  validateAppCode,
+  validateApplicationForm,
   validateDecisionReason,
   validateExpiry,
   validateGrantForm,
+  validateUnitPrice,
+  type ApplicationForm,
   type GrantForm,
 } from '@/utils/validation'
 
@@ -131,5 +140,150 @@ describe('date helpers', () => {
     expect(daysUntil(new Date(2026, 10, 28, 1).toISOString(), NOW)).toBe(3)
     expect(daysUntil(new Date(2026, 10, 25, 23).toISOString(), NOW)).toBe(0)
     expect(daysUntil(null, NOW)).toBeNull()
+  })
+})
+
+// ----- 应用管理 -----
+
+function appForm(extra: Partial<ApplicationForm> = {}): ApplicationForm {
+  return {
+    code: 'star_quest2',
+    name: '星际探索',
+    description: '',
+    unit_price: '25.00',
+    min_players: 1,
+    max_players: 6,
+    ...extra,
+  }
+}
+
+describe('validateApplicationForm', () => {
+  it('a complete form is valid, on creation and on edit', () => {
+    expect(validateApplicationForm(appForm(), { editing: false })).toEqual({})
+    expect(validateApplicationForm(appForm(), { editing: true })).toEqual({})
+  })
+
+  it('the code follows the headset rule on creation', () => {
+    for (const ok of ['abc', 'star_quest2', ' star_rescue ', `a${'b'.repeat(63)}`]) {
+      expect(validateAppCode(ok), ok).toBeNull()
+    }
+    expect(validateAppCode('')).toEqual({ key: 'validation.appCodeRequired' })
+    expect(validateAppCode('   ')).toEqual({ key: 'validation.appCodeRequired' })
+    for (const bad of ['ab', 'Star', '1abc', '_abc', 'star-quest', 'star quest', '星际', `a${'b'.repeat(64)}`]) {
+      expect(validateAppCode(bad), bad).toEqual({ key: 'validation.appCodeFormat' })
+    }
+    expect(validateApplicationForm(appForm({ code: 'Bad' }), { editing: false }).code).toEqual({
+      key: 'validation.appCodeFormat',
+    })
+  })
+
+  it('the code is not checked when editing (it is read-only there)', () => {
+    expect(validateApplicationForm(appForm({ code: '' }), { editing: true })).toEqual({})
+  })
+
+  it('the name is required after trimming and at most 64 characters', () => {
+    expect(validateApplicationForm(appForm({ name: '   ' }), { editing: false }).name).toEqual({
+      key: 'validation.appNameRequired',
+    })
+    expect(validateApplicationForm(appForm({ name: `  ${'星'.repeat(64)}  ` }), { editing: false })).toEqual({})
+    expect(validateApplicationForm(appForm({ name: '星'.repeat(65) }), { editing: false }).name).toEqual({
+      key: 'validation.tooLong',
+      params: { max: 64 },
+    })
+  })
+
+  it('the description is optional, at most 500 characters', () => {
+    expect(validateApplicationForm(appForm({ description: '简'.repeat(500) }), { editing: false })).toEqual({})
+    expect(validateApplicationForm(appForm({ description: '简'.repeat(501) }), { editing: false }).description).toEqual({
+      key: 'validation.tooLong',
+      params: { max: 500 },
+    })
+  })
+
+  it('unit prices: positive, at most 2 decimals, below 100000, checked on the text', () => {
+    for (const ok of ['25', '25.5', '25.50', ' 0.01 ', '99999.99', '007.10']) {
+      expect(validateUnitPrice(ok), ok).toBeNull()
+    }
+    expect(validateUnitPrice('')).toEqual({ key: 'validation.appPriceRequired' })
+    expect(validateUnitPrice('0')).toEqual({ key: 'validation.appPricePositive' })
+    expect(validateUnitPrice('0.00')).toEqual({ key: 'validation.appPricePositive' })
+    expect(validateUnitPrice('1.005')).toEqual({ key: 'validation.appPricePlaces' })
+    expect(validateUnitPrice('100000')).toEqual({ key: 'validation.appPriceTooHigh' })
+    expect(validateUnitPrice('100000.00')).toEqual({ key: 'validation.appPriceTooHigh' })
+    for (const bad of ['-1', 'abc', '1e3', '25.', '.5', '1,000', '¥25', '25 元', '+5']) {
+      expect(validateUnitPrice(bad), bad).toEqual({ key: 'validation.appPriceFormat' })
+    }
+    expect(validateApplicationForm(appForm({ unit_price: '1.005' }), { editing: true }).unit_price).toEqual({
+      key: 'validation.appPricePlaces',
+    })
+  })
+
+  it('player counts are whole numbers 1–100 with min ≤ max', () => {
+    const range = { key: 'validation.appPlayersRange', params: { min: 1, max: 100 } }
+    expect(validateApplicationForm(appForm({ min_players: 4, max_players: 4 }), { editing: false })).toEqual({})
+    expect(validateApplicationForm(appForm({ min_players: 1, max_players: 100 }), { editing: false })).toEqual({})
+    expect(validateApplicationForm(appForm({ min_players: 0 }), { editing: false }).min_players).toEqual(range)
+    expect(validateApplicationForm(appForm({ max_players: 101 }), { editing: false }).max_players).toEqual(range)
+    expect(validateApplicationForm(appForm({ min_players: 1.5 }), { editing: false }).min_players).toEqual(range)
+    expect(validateApplicationForm(appForm({ min_players: null, max_players: undefined }), { editing: false })).toEqual({
+      min_players: range,
+      max_players: range,
+    })
+    expect(validateApplicationForm(appForm({ min_players: 5, max_players: 4 }), { editing: false })).toEqual({
+      max_players: { key: 'validation.appPlayersOrder' },
+    })
+  })
+
+  it('reports every field at once', () => {
+    const errors = validateApplicationForm(
+      { code: '1', name: '', description: 'x'.repeat(501), unit_price: 'abc', min_players: 0, max_players: 0 },
+      { editing: false },
+    )
+    expect(Object.keys(errors).sort()).toEqual(['code', 'description', 'max_players', 'min_players', 'name', 'unit_price'])
+  })
+
+  it('knows the fields the core names in its errors', () => {
+    expect(isApplicationField('unit_price')).toBe(true)
+    expect(isApplicationField('reason')).toBe(false)
+    expect(isApplicationField(undefined)).toBe(false)
+  })
+})
+
+describe('compareDecimal (price changes)', () => {
+  it('compares decimal strings exactly, whatever their scale', () => {
+    expect(compareDecimal('25', '25.00')).toBe(0)
+    expect(compareDecimal('025.5', '25.50')).toBe(0)
+    expect(compareDecimal('9.90', '12.00')).toBe(-1)
+    expect(compareDecimal('12.00', '9.90')).toBe(1)
+    expect(compareDecimal('0.1', '0.09')).toBe(1)
+    expect(compareDecimal('99999.99', '100000')).toBe(-1)
+    expect(compareDecimal('-1', '0')).toBe(-1)
+    expect(compareDecimal('-2', '-1.5')).toBe(-1)
+    expect(compareDecimal('-0', '0.00')).toBe(0)
+    // beyond what a float can tell apart
+    expect(compareDecimal('12345678901234567.01', '12345678901234567.02')).toBe(-1)
+  })
+
+  it('is null when either side is not a decimal', () => {
+    expect(compareDecimal('abc', '1')).toBeNull()
+    expect(compareDecimal('1', null)).toBeNull()
+    expect(compareDecimal('', '1')).toBeNull()
+  })
+})
+
+describe('应用管理 in the sync views', () => {
+  const t = (key: string, params?: Record<string, unknown>) => i18n.global.t(key, params ?? {})
+
+  it('names the queued application commands and the price history entity', () => {
+    applyLocale('zh-CN')
+    expect(describeCommand(t, 'application.create', { name: '太空竞速', code: 'space_race' })).toBe('新建应用「太空竞速」')
+    expect(describeCommand(t, 'application.update', { application_id: 'x', name: '丛林探险' })).toBe('修改应用「丛林探险」')
+    expect(describeCommand(t, 'application.set_active', { application_id: 'x', active: false })).toBe('下架应用')
+    expect(describeCommand(t, 'application.set_active', { application_id: 'x', active: true })).toBe('上架应用')
+    expect(t('sync.entity.application_price')).toBe('价格历史')
+    applyLocale('en')
+    expect(t('sync.entity.application_price')).toBe('Price history')
+    expect(describeCommand(t, 'application.set_active', { application_id: 'x', active: false })).toBe('Unlist an application')
+    applyLocale('zh-CN')
   })
 })

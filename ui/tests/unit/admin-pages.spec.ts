@@ -2,8 +2,13 @@
 // handlers `npm run dev:mock` uses, so rows, decisions and 待同步 behave as in the core.
 // Every test gets a fresh mock (its data lives in module state); the session is in localStorage.
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it, vi } from 'vitest'
+import { emit } from '@tauri-apps/api/event'
 import { clearMocks } from '@tauri-apps/api/mocks'
-import { api } from '@/api/commands'
+import { api, events, type ExportProgress } from '@/api/commands'
+import type { ExportReport } from '@/api/generated/ExportReport'
+import type { TransactionQuery } from '@/api/generated/TransactionQuery'
+import { toLocalDate } from '@/utils/datetime'
+import { formatMoney } from '@/utils/money'
 import { expiryEndOfDay } from '@/utils/validation'
 import { bodyText, mountApp, settle, type Mounted } from './helpers'
 
@@ -468,12 +473,605 @@ describe('admin sidebar', () => {
     mounted = await mountApp('/ws/admin/home')
     await settle(300)
     const items = [...document.querySelectorAll('.ws-menu__item')]
-    expect(items.map((i) => i.id)).toEqual(['menu-home', 'menu-operators', 'menu-requests', 'menu-authorizations'])
+    expect(items.map((i) => i.id)).toEqual([
+      'menu-home',
+      'menu-operators',
+      'menu-applications',
+      'menu-requests',
+      'menu-authorizations',
+      'menu-transactions',
+    ])
+    expect($('#menu-applications').textContent).toContain('应用管理')
+    expect($('#menu-transactions').textContent).toContain('交易监控')
     expect($('#menu-requests').textContent).toContain('授权申请审批')
     expect($('#menu-requests-badge').textContent!.trim()).toBe('2')
     $('#menu-authorizations').click()
     await settle()
     expect(mounted.router.currentRoute.value.name).toBe('admin-authorizations')
     expect(document.querySelector('#page-authorizations')).not.toBeNull()
+  })
+})
+
+// ----- 应用管理 -----
+
+function appRows(): HTMLElement[] {
+  return [...document.querySelectorAll<HTMLElement>('#app-table tbody tr')]
+}
+
+function statusOf(row: HTMLElement): string | null {
+  return row.querySelector('.app-status')!.getAttribute('data-active')
+}
+
+function enter(id: string): void {
+  const el = $(`#${id}`)
+  const target = el.tagName === 'INPUT' ? el : el.querySelector('input')!
+  target.dispatchEvent(new KeyboardEvent('keydown', { key: 'Enter', bubbles: true }))
+}
+
+describe('应用管理', () => {
+  // the api spies of these tests go with each test
+  afterEach(() => {
+    for (const fn of Object.values(api)) if (vi.isMockFunction(fn)) fn.mockRestore()
+  })
+
+  it('lists the catalogue with price, players and status; search and the status filter narrow it', async () => {
+    mounted = await mountApp('/ws/admin/applications')
+    await settle()
+    expect($('#menu-applications').classList).toContain('is-active')
+    expect(appRows()).toHaveLength(5)
+    expect($('#app-count').textContent).toBe('共 5 款应用')
+
+    const star = rowWith('app-table', '星际迷航：深空救援', 'star_rescue')
+    expect(star.querySelector('.app-price')!.textContent).toBe('¥ 9.90')
+    expect(star.textContent).toContain('元/人/次')
+    expect(star.querySelector('.app-players')!.textContent).toBe('1–6 人')
+    expect(statusOf(star)).toBe('true')
+    expect(star.querySelector('.app-status')!.textContent!.trim()).toBe('已上架')
+    expect(star.querySelector('.app-pending')).toBeNull()
+    expect(star.querySelector('.app-deactivate')).not.toBeNull()
+    expect(star.querySelector('.app-activate')).toBeNull()
+
+    const castle = rowWith('app-table', '古堡迷踪', 'castle_maze')
+    expect(statusOf(castle)).toBe('false')
+    expect(castle.querySelector('.app-status')!.textContent!.trim()).toBe('已下架')
+    expect(castle.querySelector('.app-activate')).not.toBeNull()
+    expect(castle.querySelector('.app-deactivate')).toBeNull()
+
+    typeInto('app-search', 'DEEP')
+    await settle(0)
+    expect(appRows()).toHaveLength(1)
+    expect(rowsWith('app-table', '深海奇遇', 'deep_sea')).toHaveLength(1)
+    expect($('#app-count').textContent).toBe('显示 1 款，共 5 款应用')
+    typeInto('app-search', '丛林')
+    await settle(0)
+    expect(rowsWith('app-table', '丛林探险', 'jungle_quest')).toHaveLength(1)
+
+    typeInto('app-search', '')
+    await choose('app-filter-status', '已下架')
+    expect(appRows()).toHaveLength(1)
+    expect(rowsWith('app-table', 'castle_maze')).toHaveLength(1)
+
+    typeInto('app-search', 'star')
+    await settle(0)
+    expect(document.querySelector('#app-table')).toBeNull()
+    expect($('#app-no-match').textContent).toContain('没有符合条件的应用')
+    expect(document.querySelector('#app-empty')).toBeNull()
+    $('#app-no-match-clear').click()
+    await settle()
+    expect(appRows()).toHaveLength(5)
+  })
+
+  it('create: an invalid price stays in the form; a taken code shows under the code; then a 待同步 row', async () => {
+    const create = vi.spyOn(api, 'adminApplicationCreate')
+    mounted = await mountApp('/ws/admin/applications')
+    await settle()
+    $('#app-new').click()
+    await settle()
+    const dialog = $('#app-dialog')
+    expect(document.activeElement?.id).toBe('app-code')
+    expect(($('#app-code') as HTMLInputElement).disabled).toBe(false)
+    expect(dialog.textContent).toContain('app_id')
+    expect($('#app-price').getAttribute('inputmode')).toBe('decimal')
+    expect(dialog.textContent).toContain('元/人/次')
+    expect(($('#app-min-players input') as HTMLInputElement).value).toBe('1')
+
+    typeInto('app-code', 'space_race')
+    typeInto('app-name', '太空竞速')
+    typeInto('app-price', '1.005')
+    await settle(0)
+    $('#app-save').click()
+    await settle()
+    expect(dialog.textContent).toContain('单价最多保留两位小数')
+    expect(create).not.toHaveBeenCalled()
+    expect(document.querySelector('#app-error')).toBeNull()
+
+    typeInto('app-price', '0')
+    await settle()
+    expect(dialog.textContent).toContain('单价须大于 0')
+    typeInto('app-price', '25.5')
+    typeInto('app-min-players', '6')
+    typeInto('app-max-players', '4')
+    await settle()
+    expect(dialog.textContent).not.toContain('单价须大于 0')
+    expect(dialog.textContent).toContain('最多人数不能少于最少人数')
+    $('#app-save').click()
+    await settle()
+    expect(create).not.toHaveBeenCalled()
+    typeInto('app-max-players', '8')
+
+    // the core refuses a code in use: shown under the code, not as an alert
+    typeInto('app-code', 'star_rescue')
+    await settle(0)
+    $('#app-save').click()
+    await settle(300)
+    expect(create).toHaveBeenCalledTimes(1)
+    expect(dialog.textContent).toContain('该应用代码已被使用')
+    expect(document.querySelector('#app-error')).toBeNull()
+
+    typeInto('app-code', 'space_race')
+    await settle()
+    expect(dialog.textContent).not.toContain('该应用代码已被使用')
+    // Enter in a field submits
+    enter('app-name')
+    await settle(300)
+    expect(create).toHaveBeenCalledTimes(2)
+    expect(create.mock.calls[1]![0]).toEqual({
+      code: 'space_race',
+      name: '太空竞速',
+      description: null,
+      unit_price: '25.5',
+      min_players: 6,
+      max_players: 8,
+    })
+    expect(bodyText()).toContain('已新建应用「太空竞速」')
+    const row = rowWith('app-table', '太空竞速', 'space_race')
+    expect(row.querySelector('.app-pending')!.textContent!.trim()).toBe('待同步')
+    expect(row.querySelector('.app-price')!.textContent).toBe('¥ 25.50')
+    expect(row.querySelector('.app-players')!.textContent).toBe('6–8 人')
+    expect(statusOf(row)).toBe('true')
+    expect((await api.syncStatus('admin')).pending).toBe(1)
+  })
+
+  it('other refusals show in the dialog as #app-error', async () => {
+    mounted = await mountApp('/ws/admin/applications')
+    await settle()
+    $('#app-new').click()
+    await settle()
+    typeInto('app-code', 'space_race')
+    typeInto('app-name', '太空竞速')
+    typeInto('app-price', '30')
+    await api.authLogout({ workspace: 'admin', wipe_cache: false })
+    $('#app-save').click()
+    await settle(300)
+    expect($('#app-error').textContent).toContain('保存失败：尚未登录')
+  })
+
+  it('edit: the code is read-only and a new price warns that licensed operators are told; the history shows it', async () => {
+    const update = vi.spyOn(api, 'adminApplicationUpdate')
+    mounted = await mountApp('/ws/admin/applications')
+    await settle()
+    rowWith('app-table', 'star_rescue').querySelector<HTMLElement>('.app-edit')!.click()
+    await settle()
+    const dialog = $('#app-dialog')
+    expect(dialog.textContent).toContain('编辑应用')
+    const code = $('#app-code') as HTMLInputElement
+    expect(code.disabled).toBe(true)
+    expect(code.value).toBe('star_rescue')
+    expect(($('#app-price') as HTMLInputElement).value).toBe('9.90')
+    expect(document.querySelector('#app-price-warning')).toBeNull()
+    // the same amount written differently is no change
+    typeInto('app-price', '9.9')
+    await settle()
+    expect(document.querySelector('#app-price-warning')).toBeNull()
+
+    typeInto('app-price', '11')
+    await settle()
+    const warning = $('#app-price-warning').textContent!
+    expect(warning).toContain('¥ 11.00')
+    expect(warning).toContain('下一次启动')
+    expect(warning).toContain('3 家')
+
+    $('#app-save').click()
+    await settle(300)
+    expect(update).toHaveBeenCalledTimes(1)
+    expect(update.mock.calls[0]![1].unit_price).toBe('11')
+    expect(bodyText()).toContain('已保存「星际迷航：深空救援」的修改')
+    const row = rowWith('app-table', '星际迷航：深空救援', 'star_rescue')
+    expect(row.querySelector('.app-price')!.textContent).toBe('¥ 11.00')
+    expect(row.querySelector('.app-pending')).not.toBeNull()
+
+    row.querySelector<HTMLElement>('.app-history')!.click()
+    await settle()
+    expect($('#app-history-code').textContent).toBe('star_rescue')
+    expect($('#app-history-price').textContent).toBe('¥ 11.00')
+    expect($('#app-history-active').textContent!.trim()).toBe('3 家运营商')
+    const entries = [...document.querySelectorAll<HTMLElement>('#app-history-list .app-price-entry')]
+    expect(entries).toHaveLength(4)
+    expect(entries[0]!.textContent).toMatch(/¥ 9\.90\s*→\s*¥ 11\.00/)
+    expect(entries[0]!.dataset.kind).toBe('up')
+    expect(entries[0]!.querySelector('.app-price-pending')!.textContent!.trim()).toBe('待同步')
+    expect(entries[0]!.textContent).toContain('张海峰')
+    expect(entries[1]!.textContent).toMatch(/¥ 12\.00\s*→\s*¥ 9\.90/)
+    expect(entries[1]!.dataset.kind).toBe('down')
+    expect(entries[1]!.querySelector('.app-price-pending')).toBeNull()
+    expect(entries[3]!.textContent).toContain('初始价格 ¥ 8.00')
+    expect(entries[3]!.dataset.kind).toBe('initial')
+  })
+
+  it('the row name opens the price history too', async () => {
+    mounted = await mountApp('/ws/admin/applications')
+    await settle()
+    rowWith('app-table', 'deep_sea').querySelector<HTMLElement>('.app-name')!.click()
+    await settle()
+    const drawer = $('#app-history')
+    expect(drawer.textContent).toContain('深海奇遇')
+    expect($('#app-history-code').textContent).toBe('deep_sea')
+    expect($('#app-history-price').textContent).toBe('¥ 8.50')
+    expect($('#app-history-active').textContent!.trim()).toBe('0 家运营商')
+    const entries = [...document.querySelectorAll<HTMLElement>('#app-history-list .app-price-entry')]
+    expect(entries.map((e) => e.dataset.kind)).toEqual(['down', 'initial'])
+    expect(entries[1]!.textContent).toContain('初始价格 ¥ 10.00')
+  })
+
+  it('下架 asks first and explains APP_NOT_AUTHORIZED; 上架 needs no confirmation', async () => {
+    const setActive = vi.spyOn(api, 'adminApplicationSetActive')
+    mounted = await mountApp('/ws/admin/applications')
+    await settle()
+    rowWith('app-table', 'jungle_quest').querySelector<HTMLElement>('.app-deactivate')!.click()
+    await settle()
+    expect(bodyText()).toContain('APP_NOT_AUTHORIZED')
+    expect(bodyText()).toContain('确定下架「丛林探险」（jungle_quest）吗？')
+    $('.el-message-box__btns .el-button:not(.app-deactivate-confirm)').click()
+    await settle(400)
+    expect(setActive).not.toHaveBeenCalled()
+    expect(statusOf(rowWith('app-table', 'jungle_quest'))).toBe('true')
+
+    rowWith('app-table', 'jungle_quest').querySelector<HTMLElement>('.app-deactivate')!.click()
+    await settle()
+    $('.app-deactivate-confirm').click()
+    await settle(400)
+    expect(setActive).toHaveBeenCalledWith(expect.any(String), false)
+    expect(bodyText()).toContain('已下架「丛林探险」')
+    const jungle = rowWith('app-table', 'jungle_quest')
+    expect(statusOf(jungle)).toBe('false')
+    expect(jungle.querySelector('.app-pending')).not.toBeNull()
+    expect(jungle.querySelector('.app-activate')).not.toBeNull()
+
+    rowWith('app-table', 'castle_maze').querySelector<HTMLElement>('.app-activate')!.click()
+    await settle(300)
+    expect(document.querySelector('.app-deactivate-confirm')).toBeNull()
+    expect(setActive).toHaveBeenCalledTimes(2)
+    const castle = rowWith('app-table', 'castle_maze')
+    expect(statusOf(castle)).toBe('true')
+    expect(castle.querySelector('.app-pending')).not.toBeNull()
+    // once synced the 待同步 tags go
+    await api.syncNow('admin')
+    await mounted.wrapper.find('#page-refresh').trigger('click')
+    await settle()
+    expect(document.querySelectorAll('#app-table .app-pending')).toHaveLength(0)
+  })
+
+  it('an analyst sees the catalogue and the history but cannot change anything', async () => {
+    await signIn('uat_analyst')
+    mounted = await mountApp('/ws/admin/applications')
+    await settle()
+    expect(appRows()).toHaveLength(5)
+    expect(document.querySelector('#app-new')).toBeNull()
+    expect(document.querySelector('.app-edit')).toBeNull()
+    expect(document.querySelector('.app-deactivate')).toBeNull()
+    expect(document.querySelector('.app-activate')).toBeNull()
+    expect(document.querySelectorAll('.app-history')).toHaveLength(5)
+    expect($('#app-read-only').textContent).toContain('只读')
+  })
+
+  it('an empty catalogue shows #app-empty with a create button', async () => {
+    vi.spyOn(api, 'adminApplicationList').mockResolvedValue([])
+    mounted = await mountApp('/ws/admin/applications')
+    await settle()
+    expect(document.querySelector('#app-table')).toBeNull()
+    expect($('#app-empty').textContent).toContain('还没有应用')
+    $('#app-empty-new').click()
+    await settle()
+    expect($('#app-dialog').textContent).toContain('新建应用')
+  })
+})
+
+// ----- 交易监控 -----
+
+const ALL_TX: TransactionQuery = { operator_id: null, entry_type: null, from: null, to: null, until: null, offset: 0, limit: 20 }
+
+function txRows(): HTMLElement[] {
+  return [...document.querySelectorAll<HTMLElement>('#tx-table tbody tr')]
+}
+
+/** Whether an (appended-to-body) el-dialog with that id is open. */
+function dialogOpen(id: string): boolean {
+  const el = document.getElementById(id)
+  if (!el) return false
+  const overlay = el.closest<HTMLElement>('.el-overlay')
+  return !!overlay && overlay.style.display !== 'none'
+}
+
+/** The query of the last admin_transactions call a spy saw. */
+function lastQuery(spy: { mock: { calls: unknown[][] } }): TransactionQuery {
+  const calls = spy.mock.calls
+  return calls[calls.length - 1]![0] as TransactionQuery
+}
+
+describe('交易监控', () => {
+  const restore: { mockRestore: () => void }[] = []
+  function spyTransactions() {
+    const spy = vi.spyOn(api, 'adminTransactions')
+    restore.push(spy)
+    return spy
+  }
+  function spyExport() {
+    const spy = vi.spyOn(api, 'adminTransactionsExport')
+    restore.push(spy)
+    return spy
+  }
+  afterEach(() => {
+    while (restore.length) restore.pop()!.mockRestore()
+  })
+
+  it('shows the totals over the whole filter and a page of rows, newest first', async () => {
+    const expected = await api.adminTransactions(ALL_TX)
+    expect(expected.totals.count).toBe(300)
+    mounted = await mountApp('/ws/admin/transactions')
+    await settle(400)
+    expect($('#menu-transactions').classList).toContain('is-active')
+    expect(document.querySelector('#page-transactions')).not.toBeNull()
+    expect($('#tx-total-count').textContent).toBe('300')
+    expect($('#tx-total-credits').textContent).toBe(formatMoney(expected.totals.credits))
+    expect($('#tx-total-debits').textContent).toBe(formatMoney(expected.totals.debits))
+    expect($('#tx-total-debits').textContent).toMatch(/^-¥ [\d,]+\.\d{2}$/)
+    expect($('#tx-total-net').textContent).toBe(formatMoney(expected.totals.net))
+
+    const rows = txRows()
+    expect(rows).toHaveLength(20)
+    expected.items.forEach((item, i) => {
+      const tr = rows[i]!
+      expect(tr.textContent).toContain(item.operator_name)
+      expect(tr.textContent).toContain(item.operator_username)
+      expect(tr.querySelector('.tx-type')!.getAttribute('data-type')).toBe(item.entry_type)
+      expect(tr.querySelector('.tx-before')!.textContent).toBe(formatMoney(item.balance_before))
+      expect(tr.querySelector('.tx-after')!.textContent).toBe(formatMoney(item.balance_after))
+      const amount = tr.querySelector<HTMLElement>('.tx-amount')!
+      if (item.amount.startsWith('-')) {
+        expect(amount.dataset.direction).toBe('debit')
+        expect(amount.textContent!.trim()).toBe(formatMoney(item.amount))
+      } else {
+        expect(amount.dataset.direction).toBe('credit')
+        expect(amount.textContent!.trim()).toBe(`+${formatMoney(item.amount)}`)
+      }
+    })
+    const labels: Record<string, string> = { recharge: '充值', consumption: '消费', refund: '退款', adjustment: '调整' }
+    for (const tag of document.querySelectorAll<HTMLElement>('#tx-table .tx-type')) {
+      expect(tag.textContent!.trim()).toBe(labels[tag.dataset.type!])
+    }
+    expect($('#tx-pagination').textContent).toContain('共 300 条')
+    expect(disabled('tx-export-xlsx')).toBe(false)
+    expect(disabled('tx-export-csv')).toBe(false)
+    expect(document.querySelector('#tx-empty')).toBeNull()
+    expect(document.querySelector('#tx-offline')).toBeNull()
+  })
+
+  it('a filter applies by itself (debounced), goes back to page 1 and asks the server with it', async () => {
+    const spy = spyTransactions()
+    mounted = await mountApp('/ws/admin/transactions')
+    await settle(400)
+    expect(lastQuery(spy)).toEqual(ALL_TX)
+
+    // page 2 first: the filter must bring the page back to 1
+    $('#tx-pagination .btn-next').click()
+    await settle(300)
+    expect(lastQuery(spy).offset).toBe(20)
+
+    const before = spy.mock.calls.length
+    await choose('tx-filter-type', '退款')
+    await settle(450)
+    expect(lastQuery(spy)).toEqual({ ...ALL_TX, entry_type: 'refund' })
+    // one request for the change, not one per keystroke / watcher
+    expect(spy.mock.calls.length - before).toBe(1)
+    const refunds = await api.adminTransactions({ ...ALL_TX, entry_type: 'refund' })
+    expect(refunds.totals.count).toBeGreaterThan(0)
+    expect($('#tx-total-count').textContent).toBe(String(refunds.totals.count))
+    expect(txRows().length).toBe(Math.min(20, refunds.totals.count))
+    expect(txRows().every((tr) => tr.querySelector('.tx-type')!.getAttribute('data-type') === 'refund')).toBe(true)
+    expect(txRows().every((tr) => tr.querySelector('.tx-amount')!.getAttribute('data-direction') === 'debit')).toBe(true)
+
+    await choose('tx-filter-type', '全部类型')
+    await settle(450)
+    expect(lastQuery(spy)).toEqual(ALL_TX)
+    expect($('#tx-total-count').textContent).toBe('300')
+  })
+
+  it('the operator filter and the 最近7天 shortcut are sent as operator_id and China-time days', async () => {
+    const spy = spyTransactions()
+    mounted = await mountApp('/ws/admin/transactions')
+    await settle(400)
+    const input = selectInput('tx-filter-operator')
+    input.click()
+    await settle(50)
+    typeInto('tx-filter-operator', 'haiyang')
+    await settle(450)
+    await choose('tx-filter-operator', 'vr_haiyang')
+    await settle(450)
+    const q = lastQuery(spy)
+    expect(q.operator_id).toMatch(/-/)
+    expect(q.offset).toBe(0)
+    expect(txRows().length).toBeGreaterThan(0)
+    expect(txRows().every((tr) => tr.querySelector('.tx-operator-username')!.textContent === 'vr_haiyang')).toBe(true)
+
+    ;($('#tx-filter-from') as HTMLInputElement).click()
+    await settle(100)
+    const shortcut = [...document.querySelectorAll<HTMLElement>('.el-picker-panel__shortcut')].find(
+      (b) => b.textContent!.trim() === '最近7天',
+    )
+    expect(shortcut).toBeDefined()
+    shortcut!.click()
+    await settle(450)
+    const now = new Date()
+    const week = lastQuery(spy)
+    expect(week.operator_id).toBe(q.operator_id)
+    expect(week.from).toBe(toLocalDate(new Date(now.getFullYear(), now.getMonth(), now.getDate() - 6)))
+    expect(week.to).toBe(toLocalDate(now))
+    expect(week.until).toBeNull()
+
+    $('#tx-clear-filters').click()
+    await settle(450)
+    expect(lastQuery(spy)).toEqual(ALL_TX)
+  })
+
+  it('nothing matching: #tx-empty, and both exports are disabled', async () => {
+    const spy = spyTransactions()
+    spy.mockResolvedValue({ items: [], totals: { count: 0, credits: '0.00', debits: '0.00', net: '0.00' } })
+    mounted = await mountApp('/ws/admin/transactions')
+    await settle(300)
+    expect($('#tx-empty').textContent).toContain('暂无交易记录')
+    expect(document.querySelector('#tx-table')).toBeNull()
+    expect(document.querySelector('#tx-pagination')).toBeNull()
+    expect($('#tx-total-count').textContent).toBe('0')
+    expect($('#tx-total-net').textContent).toBe('¥ 0.00')
+    expect(disabled('tx-export-xlsx')).toBe(true)
+    expect(disabled('tx-export-csv')).toBe(true)
+
+    await choose('tx-filter-type', '调整')
+    await settle(450)
+    expect($('#tx-empty').textContent).toContain('没有符合筛选条件的交易记录')
+    expect(disabled('tx-export-xlsx')).toBe(true)
+  })
+
+  it('offline: #tx-offline says it needs the network (no empty table); 重试 loads once it is back', async () => {
+    const spy = spyTransactions()
+    spy.mockRejectedValue({ code: 'SERVER_UNREACHABLE', message: '无法连接服务器', details: {} })
+    mounted = await mountApp('/ws/admin/transactions')
+    await settle(300)
+    const alert = $('#tx-offline')
+    expect(alert.textContent).toContain('交易监控需要联网')
+    expect(alert.textContent).toContain('无法连接服务器')
+    expect(document.querySelector('#tx-table')).toBeNull()
+    expect(document.querySelector('#tx-empty')).toBeNull()
+    expect(document.querySelector('#tx-total-count')).toBeNull()
+    expect(disabled('tx-export-xlsx')).toBe(true)
+    expect(disabled('tx-export-csv')).toBe(true)
+
+    spy.mockRejectedValue({ code: 'SERVICE_UNAVAILABLE', message: '服务暂不可用', details: {} })
+    $('#tx-retry').click()
+    await settle(300)
+    expect($('#tx-offline').textContent).toContain('服务暂不可用')
+
+    spy.mockRestore()
+    $('#tx-retry').click()
+    await settle(400)
+    expect(document.querySelector('#tx-offline')).toBeNull()
+    expect(txRows()).toHaveLength(20)
+    expect(disabled('tx-export-xlsx')).toBe(false)
+  })
+
+  it('export: a progress dialog that cannot be closed, fed by export-progress events, then the path', async () => {
+    let finish: (r: ExportReport | null) => void = () => {}
+    const spy = spyExport()
+    spy.mockImplementation(() => new Promise((resolve) => (finish = resolve)))
+    mounted = await mountApp('/ws/admin/transactions')
+    await settle(400)
+    await choose('tx-filter-type', '消费')
+    await settle(450)
+    $('#tx-export-csv').click()
+    await settle(100)
+    expect(spy).toHaveBeenCalledTimes(1)
+    expect(spy.mock.calls[0]).toEqual([{ ...ALL_TX, entry_type: 'consumption' }, 'csv'])
+    expect(dialogOpen('tx-export-progress')).toBe(true)
+    expect($('#tx-export-progress').querySelector('.el-dialog__headerbtn')).toBeNull()
+    expect($('#tx-export-progress').querySelector('.el-progress-bar__inner--indeterminate')).not.toBeNull()
+    expect($('#tx-export-progress-text').textContent).toContain('正在准备导出')
+    expect(disabled('tx-export-xlsx')).toBe(true)
+
+    await emit('export-progress', { done: 2000, total: 4500 })
+    await settle(50)
+    expect($('#tx-export-progress-text').textContent).toBe('已导出 2,000 / 4,500 条')
+    expect($('#tx-export-progress').textContent).toContain('44%')
+    expect($('#tx-export-progress').querySelector('.el-progress-bar__inner--indeterminate')).toBeNull()
+    // Escape does not close it while it runs
+    document.dispatchEvent(new KeyboardEvent('keydown', { key: 'Escape', code: 'Escape', bubbles: true }))
+    await settle(50)
+    expect(dialogOpen('tx-export-progress')).toBe(true)
+
+    finish({ path: '/Users/uat_admin/Documents/交易记录_20261125_153000.csv', rows: 4500 })
+    await settle(300)
+    expect(dialogOpen('tx-export-progress')).toBe(false)
+    expect(dialogOpen('tx-export-done')).toBe(true)
+    expect($('#tx-export-path').textContent).toBe('/Users/uat_admin/Documents/交易记录_20261125_153000.csv')
+    expect($('#tx-export-done').textContent).toContain('共导出 4,500 条交易记录')
+    expect(bodyText()).toContain('已导出 4,500 条交易记录')
+    expect($('#tx-export-copy').textContent).toContain('复制路径')
+    // the listener is gone: a late event changes nothing
+    await emit('export-progress', { done: 4500, total: 4500 })
+    await settle(50)
+    expect(dialogOpen('tx-export-progress')).toBe(false)
+  })
+
+  it('export against the mock writes the whole filtered set; cancelling the save dialog shows nothing', async () => {
+    const spy = spyExport()
+    // what the page's listener hears from the mock's `export-progress` events
+    const heard: ExportProgress[] = []
+    const listen = events.exportProgress
+    const listener = vi.spyOn(events, 'exportProgress').mockImplementation((handler) =>
+      listen((p) => {
+        heard.push(p)
+        handler(p)
+      }),
+    )
+    restore.push(listener)
+    mounted = await mountApp('/ws/admin/transactions')
+    await settle(400)
+    $('#tx-export-xlsx').click()
+    await settle(900)
+    expect(spy).toHaveBeenCalledWith(ALL_TX, 'xlsx')
+    expect(listener).toHaveBeenCalledTimes(1)
+    expect(heard).toHaveLength(5)
+    expect(heard[0]).toEqual({ done: 60, total: 300 })
+    expect(heard[4]).toEqual({ done: 300, total: 300 })
+    expect(dialogOpen('tx-export-done')).toBe(true)
+    expect($('#tx-export-path').textContent).toMatch(/交易记录_\d{8}_\d{6}\.xlsx$/)
+    expect($('#tx-export-done').textContent).toContain('共导出 300 条交易记录')
+    $('#tx-export-close').click()
+    await settle(300)
+    expect(dialogOpen('tx-export-done')).toBe(false)
+
+    spy.mockResolvedValue(null)
+    document.querySelectorAll('.el-message').forEach((m) => m.remove())
+    $('#tx-export-csv').click()
+    await settle(300)
+    expect(dialogOpen('tx-export-progress')).toBe(false)
+    expect(dialogOpen('tx-export-done')).toBe(false)
+    expect(document.querySelector('.el-message')).toBeNull()
+  })
+
+  it('a failed export says why', async () => {
+    spyExport().mockRejectedValue({ code: 'INTERNAL_ERROR', message: '写入文件失败：磁盘空间不足', details: {} })
+    mounted = await mountApp('/ws/admin/transactions')
+    await settle(400)
+    $('#tx-export-xlsx').click()
+    await settle(300)
+    expect(bodyText()).toContain('导出失败：写入文件失败：磁盘空间不足')
+    expect(dialogOpen('tx-export-progress')).toBe(false)
+    expect(dialogOpen('tx-export-done')).toBe(false)
+    expect(disabled('tx-export-xlsx')).toBe(false)
+  })
+
+  it('an analyst sees a notice, no data and no export buttons; nothing is asked', async () => {
+    await signIn('uat_analyst')
+    const spy = spyTransactions()
+    mounted = await mountApp('/ws/admin/transactions')
+    await settle(300)
+    expect($('#tx-no-access').textContent).toContain('当前账号无权查看交易记录')
+    expect(spy).not.toHaveBeenCalled()
+    expect(document.querySelector('#tx-table')).toBeNull()
+    expect(document.querySelector('#tx-total-count')).toBeNull()
+    expect(document.querySelector('#tx-filter-type')).toBeNull()
+    expect(document.querySelector('#tx-export-xlsx')).toBeNull()
+    expect(document.querySelector('#tx-export-csv')).toBeNull()
+    await expect(api.adminTransactions(ALL_TX)).rejects.toMatchObject({ code: 'FORBIDDEN' })
   })
 })

@@ -8,7 +8,7 @@ use axum::extract::{Path, State};
 use axum::routing::post;
 use axum::Router;
 use mr_domain::{ErrorCode, Permission, Role};
-use serde::{Deserialize, Serialize};
+use serde::Deserialize;
 use serde_json::json;
 use uuid::Uuid;
 
@@ -22,15 +22,12 @@ use crate::state::AppState;
 pub fn router() -> Router<AppState> {
     Router::new()
         .route("/api/v1/operators/{id}/api-key/reset", post(reset_key))
+        .route("/api/v1/operators/{id}/api-key/reveal", post(reveal_key))
         .route("/api/v1/operators/{id}/unlock", post(unlock))
 }
 
-#[derive(Debug, Serialize, Deserialize)]
-pub struct ApiKeyReset {
-    /// Shown once; only its last four characters are kept readable.
-    pub api_key: String,
-    pub api_key_masked: String,
-}
+/// Shown once after a reset; only its last four characters are kept readable.
+pub use mr_protocol::auth::ApiKeyShown as ApiKeyReset;
 
 #[derive(Debug, Deserialize)]
 pub struct UnlockRequest {
@@ -99,6 +96,52 @@ async fn reset_key(
     Ok(Json(ApiKeyReset {
         api_key_masked: mask_api_key(&key.last4),
         api_key: key.plaintext,
+    }))
+}
+
+/// R-A2: an administrator reads an operator's key in clear (to help set up a headset). Every
+/// reveal is audited with who, when and from where; the key itself is never logged.
+async fn reveal_key(
+    State(state): State<AppState>,
+    user: AuthUser,
+    meta: ClientMeta,
+    id: Result<Path<Uuid>, axum::extract::rejection::PathRejection>,
+) -> ApiResult<Json<ApiKeyReset>> {
+    let Path(id) = id.map_err(ApiError::from)?;
+    user.require(Permission::ManageApiKeys)?;
+    let mut tx = state.pool.begin().await?;
+    let row: Option<(Vec<u8>, Vec<u8>, String)> = sqlx::query_as(
+        "SELECT api_key_ciphertext, api_key_nonce, api_key_last4 FROM operators WHERE id = $1",
+    )
+    .bind(id)
+    .fetch_optional(&mut *tx)
+    .await?;
+    let Some((ct, nonce, last4)) = row else {
+        return Err(ApiError::new(ErrorCode::NotFound));
+    };
+    let plain = crate::crypto::decrypt(&state.config.master_key, "api-key", &ct, &nonce)
+        .and_then(|b| String::from_utf8(b).ok())
+        .ok_or_else(|| ApiError::internal("api key", "cannot decrypt with this master key"))?;
+    audit::append(
+        &mut tx,
+        AuditEntry {
+            actor_kind: user.subject_kind(),
+            actor_id: Some(user.user_id),
+            actor_name: None,
+            action: "operator.api_key_reveal",
+            target_type: Some("operator"),
+            target_id: Some(id.to_string()),
+            details: json!({ "last4": last4 }),
+            before: None,
+            after: None,
+        },
+        &meta,
+    )
+    .await?;
+    tx.commit().await?;
+    Ok(Json(ApiKeyReset {
+        api_key_masked: mask_api_key(&last4),
+        api_key: plain,
     }))
 }
 

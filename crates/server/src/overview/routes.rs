@@ -14,6 +14,10 @@ pub fn router() -> Router<AppState> {
         .route("/api/v1/operator/home", get(operator_home))
         .route("/api/v1/admin/overview", get(admin_overview))
         .route("/api/v1/finance/overview", get(finance_overview))
+        .route(
+            mr_protocol::transactions::PATH,
+            get(super::transactions::handler),
+        )
 }
 
 async fn operator_home(State(s): State<AppState>, u: AuthUser) -> ApiResult<Json<OperatorHome>> {

@@ -5,7 +5,7 @@ use mr_domain::site::{self, SiteDraft};
 use mr_domain::{validate, DomainError, ErrorCode, OperatorId, Permission, Role};
 use uuid::Uuid;
 
-use super::admin_commands;
+use super::{admin_commands, app_commands};
 use mr_protocol::sync::{Command, ProfileFields, SiteFields};
 use serde_json::json;
 use sqlx::PgConnection;
@@ -51,6 +51,9 @@ pub fn permitted(command: &Command, role: Role) -> bool {
         Command::RequestApprove { .. } | Command::RequestReject { .. } => {
             role.can(Permission::DecideAuthorizationRequests)
         }
+        Command::ApplicationCreate(_)
+        | Command::ApplicationUpdate(_)
+        | Command::ApplicationSetActive { .. } => role.can(Permission::ManageApplications),
         _ => role == Role::Operator,
     }
 }
@@ -114,6 +117,12 @@ pub async fn apply(
         Command::RequestReject { request_id, reason } => {
             admin_commands::reject_request(conn, caller, *request_id, reason).await
         }
+        Command::ApplicationCreate(f) => app_commands::create(conn, caller, f).await,
+        Command::ApplicationUpdate(f) => app_commands::update(conn, caller, f).await,
+        Command::ApplicationSetActive {
+            application_id,
+            active,
+        } => app_commands::set_active(conn, *application_id, *active).await,
     }?;
     Ok(match result {
         Ok(()) => Outcome::Applied,

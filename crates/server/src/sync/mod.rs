@@ -2,6 +2,7 @@
 //! scoped by the caller's token, and exactly-once command application.
 
 pub mod admin_commands;
+pub mod app_commands;
 pub mod commands;
 pub mod cursor;
 pub mod live;

@@ -288,6 +288,14 @@ fn json_source(wire: Entity) -> Option<&'static str> {
                 WHERE a.id = ANY($1)
                   AND ($2::uuid IS NULL OR (a.operator_id = $2 AND a.status = 'active'))) t"
         }
+        Entity::ApplicationPrice => {
+            "SELECT to_jsonb(t) FROM (
+               SELECT h.id, h.application_id, h.old_price::text AS old_price,
+                      h.new_price::text AS new_price, s.display_name AS changed_by_name,
+                      h.changed_at
+                 FROM application_price_history h LEFT JOIN staff_users s ON s.id = h.changed_by
+                WHERE h.id = ANY($1) AND $2::uuid IS NULL) t"
+        }
         Entity::Announcement => {
             "SELECT to_jsonb(t) FROM (
                SELECT a.id, a.title, a.body, a.audience, a.audience_tier,

@@ -2,7 +2,7 @@
 //! transaction together with its effect, its record in `sync_commands` and its audit row.
 
 use mr_domain::error::Lang;
-use mr_domain::ErrorCode;
+use mr_domain::{ErrorCode, OperatorId, Role};
 use mr_protocol::sync::{CommandResult, CommandStatus, PushRequest, PushResponse};
 use serde_json::json;
 use sqlx::{Acquire, PgConnection};
@@ -10,6 +10,7 @@ use uuid::Uuid;
 
 use super::commands::{self, Outcome, Rejection};
 use super::pull::check_version;
+use super::scope::Scope;
 use crate::audit::{self, AuditEntry};
 use crate::auth::extract::ClientMeta;
 use crate::auth::AuthUser;
@@ -117,6 +118,13 @@ pub async fn push(
         ));
     }
     register_device(state, user, req.device_id).await?;
+    // The scope as the token states it (the pull re-reads the account; a stale role only
+    // makes a client wait for one more pull).
+    let scope = if user.role == Role::Operator {
+        Scope::Operator(OperatorId(user.user_id))
+    } else {
+        Scope::Staff(user.role)
+    };
 
     let mut results = Vec::with_capacity(req.commands.len());
     let mut last_seq = 0;
@@ -201,7 +209,7 @@ pub async fn push(
             Outcome::Rejected(r) => ("rejected", Some(r.code), r.details.clone()),
         };
         let server_cursor = match outcome {
-            Outcome::Applied => written_position(&mut tx).await?,
+            Outcome::Applied => written_position(&mut tx, &scope).await?,
             Outcome::Rejected(_) => None,
         };
         sqlx::query(
@@ -302,15 +310,19 @@ async fn register_device(state: &AppState, user: &AuthUser, device: Uuid) -> Api
 
 /// Where this transaction's changes sit in the feed, once committed: a pull whose cursor has
 /// reached it includes them.
-async fn written_position(conn: &mut PgConnection) -> ApiResult<Option<String>> {
-    let row: (String, Option<i64>) = sqlx::query_as(
-        "SELECT pg_current_xact_id()::text, max(version) FROM sync_changes
-         WHERE txid = pg_current_xact_id()",
+async fn written_position(conn: &mut PgConnection, scope: &Scope) -> ApiResult<Option<String>> {
+    // Only changes the sender's feed will serve count: a decision that also writes into an
+    // operator's scope (a message) must not make the admin wait for a position their feed
+    // never reaches.
+    let rows: Vec<(String, String, Option<Uuid>, i64)> = sqlx::query_as(
+        "SELECT pg_current_xact_id()::text, entity, operator_id, max(version) FROM sync_changes
+          WHERE txid = pg_current_xact_id() GROUP BY entity, operator_id",
     )
-    .fetch_one(conn)
+    .fetch_all(conn)
     .await?;
-    Ok(match row.1 {
-        Some(v) => Some(format!("{}-{v}", row.0)),
-        None => None,
-    })
+    Ok(rows
+        .into_iter()
+        .filter(|(_, entity, tenant, _)| scope.wants(entity, *tenant))
+        .max_by_key(|r| r.3)
+        .map(|(txid, _, _, v)| format!("{txid}-{v}")))
 }

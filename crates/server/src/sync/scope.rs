@@ -45,6 +45,7 @@ const OPERATOR: &[Feed] = &[
 const ADMIN: &[Feed] = &[
     feed("operator", Entity::OperatorAccount),
     feed("application", Entity::Application),
+    feed("application_price", Entity::ApplicationPrice),
     feed("authorization_request", Entity::AuthorizationRequest),
     feed("authorization", Entity::Authorization),
     feed("announcement", Entity::Announcement),

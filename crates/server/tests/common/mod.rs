@@ -8,6 +8,7 @@ use reqwest::{Method, StatusCode};
 use serde_json::{json, Value};
 use sqlx::PgPool;
 use std::time::Duration;
+use uuid::Uuid;
 
 pub const PW: &str = "Uat@123456";
 
@@ -180,4 +181,41 @@ pub async fn pull(c: &Ctx, token: &str, cursor: Option<&str>, limit: u32) -> Res
         path.push_str(&format!("&cursor={cur}"));
     }
     c.get(&path, token).await
+}
+
+/// A desktop device pushing sync commands as one signed-in user.
+pub struct Device {
+    pub id: Uuid,
+    pub seq: i64,
+    pub token: String,
+}
+
+impl Device {
+    pub async fn admin(c: &Ctx, username: &str) -> Device {
+        Device {
+            id: Uuid::now_v7(),
+            seq: 0,
+            token: c.tokens(username, "admin").await.0,
+        }
+    }
+
+    /// Pushes one command; returns its result.
+    pub async fn push(&mut self, c: &Ctx, cmd: mr_protocol::sync::Command) -> Value {
+        self.seq += 1;
+        let env = mr_protocol::sync::CommandEnvelope::new(
+            Uuid::now_v7(),
+            self.seq,
+            &cmd,
+            chrono::Utc::now(),
+        );
+        let r = c
+            .post(
+                "/api/v1/sync/push",
+                Some(&self.token),
+                json!({ "device_id": self.id, "protocol_version": 1, "commands": [env] }),
+            )
+            .await;
+        assert_eq!(r.status, StatusCode::OK, "{r:?}");
+        r.body["results"][0].clone()
+    }
 }
