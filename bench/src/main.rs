@@ -12,7 +12,6 @@ use anyhow::Context;
 use chrono::Utc;
 use mr_protocol::sync::{Command, CommandEnvelope, SiteFields};
 use serde_json::{json, Value};
-use sqlx::postgres::PgPoolOptions;
 use sqlx::PgPool;
 use uuid::Uuid;
 
@@ -33,29 +32,9 @@ fn ms(d: Duration) -> String {
 
 #[tokio::main]
 async fn main() -> anyhow::Result<()> {
-    let admin_url = std::env::var("DATABASE_URL")
-        .unwrap_or_else(|_| "postgres://postgres@127.0.0.1:5432/postgres".into());
-    let db = format!("mr_bench_{}", std::process::id());
-    let admin = PgPoolOptions::new()
-        .max_connections(1)
-        .connect(&admin_url)
-        .await?;
-    sqlx::query(&format!("CREATE DATABASE {db}"))
-        .execute(&admin)
-        .await?;
-    let (prefix, _) = admin_url
-        .rsplit_once('/')
-        .context("DATABASE_URL needs a database")?;
-    let pool = PgPoolOptions::new()
-        .max_connections(20)
-        .connect(&format!("{prefix}/{db}"))
-        .await?;
-    let result = run(pool.clone(), &format!("{prefix}/{db}")).await;
-    pool.close().await;
-    sqlx::query(&format!("DROP DATABASE {db} WITH (FORCE)"))
-        .execute(&admin)
-        .await?;
-    let figures = result?;
+    let figures =
+        server::with_fresh_database("sync", 20, |pool, url| async move { run(pool, &url).await })
+            .await?;
 
     println!("| measure | goal | measured | |\n|---|---|---|---|");
     for f in &figures {

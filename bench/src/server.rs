@@ -53,3 +53,42 @@ pub async fn start(
     }
     anyhow::bail!("the server did not come up")
 }
+
+/// Runs `run` on a database of its own (`mr_bench_<what>_<pid>`, created empty on the server
+/// of `DATABASE_URL`, dropped afterwards whatever `run` returned). `run` gets a pool of
+/// `connections` and the database's URL.
+pub async fn with_fresh_database<F, Fut, T>(
+    what: &str,
+    connections: u32,
+    run: F,
+) -> anyhow::Result<T>
+where
+    F: FnOnce(sqlx::PgPool, String) -> Fut,
+    Fut: std::future::Future<Output = anyhow::Result<T>>,
+{
+    use sqlx::postgres::PgPoolOptions;
+    let admin_url = std::env::var("DATABASE_URL")
+        .unwrap_or_else(|_| "postgres://postgres@127.0.0.1:5432/postgres".into());
+    let db = format!("mr_bench_{what}_{}", std::process::id());
+    let admin = PgPoolOptions::new()
+        .max_connections(1)
+        .connect(&admin_url)
+        .await?;
+    sqlx::query(&format!("CREATE DATABASE {db}"))
+        .execute(&admin)
+        .await?;
+    let (prefix, _) = admin_url
+        .rsplit_once('/')
+        .context("DATABASE_URL needs a database")?;
+    let url = format!("{prefix}/{db}");
+    let pool = PgPoolOptions::new()
+        .max_connections(connections)
+        .connect(&url)
+        .await?;
+    let result = run(pool.clone(), url).await;
+    pool.close().await;
+    sqlx::query(&format!("DROP DATABASE {db} WITH (FORCE)"))
+        .execute(&admin)
+        .await?;
+    result
+}

@@ -163,6 +163,8 @@ pub fn run() {
             commands::admin::admin_transactions_export,
             commands::admin::admin_api_key_reveal,
             commands::admin::admin_api_key_reset,
+            commands::admin::admin_announcements,
+            commands::admin::admin_announcement_publish,
             commands::finance::finance_overview,
         ])
         .run(tauri::generate_context!())

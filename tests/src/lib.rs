@@ -174,6 +174,11 @@ impl App {
         Ok(app)
     }
 
+    /// Where the app writes exports in these tests (`MR_EXPORT_DIR`).
+    pub fn export_dir(&self) -> PathBuf {
+        self.data_dir.path().join("exports")
+    }
+
     /// True when sessions survive an app restart (the real keychain is in use).
     pub fn keeps_sessions(&self) -> bool {
         self.keyring_service.is_some()
@@ -428,6 +433,8 @@ async fn start_app(
     ])
     .env("MR_SERVER_URL", server_url)
     .env("MR_DATA_DIR", data_dir)
+    // Exports go here instead of asking with the native save dialog (WebDriver cannot reach it).
+    .env("MR_EXPORT_DIR", data_dir.join("exports"))
     .stdout(Stdio::null())
     .stderr(Stdio::null())
     .kill_on_drop(true);

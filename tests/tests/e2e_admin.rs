@@ -580,3 +580,214 @@ async fn e2e_a10_create_an_application_change_its_price_and_see_the_history(
     assert_eq!(launched.total_cost.to_string(), "51.00");
     app.close().await
 }
+
+/// E-A12 / UAT 7.2 查看交易记录: every operator's transactions with a type filter and totals;
+/// exported to CSV and Excel by the app, and the file's rows checked against the ledger.
+#[sqlx::test(migrator = "mr_server::MIGRATOR")]
+async fn e2e_a12_transactions_filter_totals_and_export_to_a_file(
+    pool: PgPool,
+) -> anyhow::Result<()> {
+    let app = App::start(pool.clone()).await?;
+    let base = app
+        .server
+        .as_ref()
+        .context("in-process server")?
+        .base_url
+        .clone();
+    let master = &app.server.as_ref().unwrap().state.config.master_key;
+    let accts = fixture::create(&pool, master, 30, "100.00".parse()?).await?;
+    for acct in &accts[..3] {
+        launch(&base, acct, &acct.app_code)
+            .await
+            .map_err(anyhow::Error::msg)?;
+    }
+    app.open_and_login("admin", "uat_admin", UAT_PASSWORD)
+        .await?;
+    app.click("#menu-transactions").await?;
+    app.wait_for("#page-transactions").await?;
+    app.wait_text("#tx-total-count", |t| t.contains("33"))
+        .await?;
+    app.wait_for("#tx-table").await?;
+    app.screenshot("e-a12-transactions").await?;
+
+    // Only the consumption entries (three launches of 2 players × 10.00).
+    app.click("#tx-filter-type").await?;
+    app.click_xpath(
+        "//li[contains(@class,'el-select-dropdown__item') and normalize-space(.)='消费']",
+    )
+    .await?;
+    app.wait_text("#tx-total-count", |t| t.contains('3') && !t.contains("33"))
+        .await?;
+    app.wait_text("#tx-total-net", |t| t.contains("60.00"))
+        .await?;
+
+    app.click("#tx-export-csv").await?;
+    app.wait_for("#tx-export-done").await?;
+    app.wait_text("#tx-export-path", |t| t.ends_with(".csv"))
+        .await?;
+    tokio::time::sleep(Duration::from_millis(400)).await;
+    app.screenshot("e-a12-export-done").await?;
+    let files: Vec<_> = std::fs::read_dir(app.export_dir())?
+        .filter_map(|e| e.ok().map(|e| e.path()))
+        .collect();
+    let csv = files
+        .iter()
+        .find(|p| p.extension().is_some_and(|e| e == "csv"))
+        .context("a CSV file in the export folder")?;
+    let text = std::fs::read_to_string(csv)?;
+    let lines: Vec<&str> = text.lines().collect();
+    assert_eq!(lines.len(), 4, "header + 3 rows: {text}");
+    assert!(lines[0].contains("时间,运营商账号,运营商名称,类型,金额"));
+    let usernames: Vec<String> = sqlx::query_scalar(
+        "SELECT o.username FROM ledger_entries l JOIN operators o ON o.id = l.operator_id
+          WHERE l.entry_type = 'consumption' ORDER BY o.username",
+    )
+    .fetch_all(&pool)
+    .await?;
+    for (line, _) in lines[1..].iter().zip(&usernames) {
+        assert!(line.contains(",消费,-20.00,"), "{line}");
+        assert!(
+            usernames.iter().any(|u| line.contains(u.as_str())),
+            "{line}"
+        );
+    }
+
+    // The same filter to Excel.
+    app.click("#tx-export-close").await?;
+    app.wait_gone("#tx-export-done").await?;
+    app.click("#tx-export-xlsx").await?;
+    app.wait_text("#tx-export-path", |t| t.ends_with(".xlsx"))
+        .await?;
+    let xlsx = std::fs::read_dir(app.export_dir())?
+        .filter_map(|e| e.ok().map(|e| e.path()))
+        .find(|p| p.extension().is_some_and(|e| e == "xlsx"))
+        .context("an Excel file in the export folder")?;
+    anyhow::ensure!(std::fs::read(&xlsx)?.starts_with(b"PK"), "an xlsx is a zip");
+    app.close().await
+}
+
+/// E-A04 (R-A2): reveal an operator's key (audited) and force a reset from the operator's
+/// detail; the old key fails at once, the new one works, and the operator is told.
+#[sqlx::test(migrator = "mr_server::MIGRATOR")]
+async fn e2e_a04_reveal_and_reset_an_api_key(pool: PgPool) -> anyhow::Result<()> {
+    let app = App::start(pool.clone()).await?;
+    let base = app
+        .server
+        .as_ref()
+        .context("in-process server")?
+        .base_url
+        .clone();
+    let master = &app.server.as_ref().unwrap().state.config.master_key;
+    let acct = fixture::create(&pool, master, 1, "100.00".parse()?)
+        .await?
+        .remove(0);
+    let username: String = sqlx::query_scalar("SELECT username FROM operators WHERE id = $1")
+        .bind(acct.operator_id)
+        .fetch_one(&pool)
+        .await?;
+    app.open_and_login("admin", "uat_admin", UAT_PASSWORD)
+        .await?;
+    app.wait_text("#sync-state", |t| t.contains("已同步"))
+        .await?;
+    app.click("#menu-operators").await?;
+    app.fill("#op-search", &username).await?;
+    app.wait_text("#op-list", |t| t.contains(&username)).await?;
+    app.click(".op-row").await?;
+    app.wait_text("#op-api-key", |t| t.contains(&acct.api_key[60..]))
+        .await?;
+
+    app.click("#op-api-key-reveal").await?;
+    app.click(".api-key-reveal-confirm").await?;
+    app.wait_text("#api-key-value", |t| t == acct.api_key)
+        .await?;
+    tokio::time::sleep(Duration::from_millis(600)).await;
+    app.screenshot("e-a04-api-key-revealed").await?;
+    app.click_xpath("//*[@id='api-key-dialog']//button[contains(@class,'el-dialog__headerbtn')]")
+        .await?;
+    app.wait_gone("#api-key-value").await?;
+
+    app.click("#op-api-key-reset").await?;
+    app.click(".api-key-reset-confirm").await?;
+    let new_key = app
+        .wait_text("#api-key-value", |t| t.len() == 64 && t != acct.api_key)
+        .await?;
+    tokio::time::sleep(Duration::from_millis(600)).await;
+    app.screenshot("e-a04-api-key-reset").await?;
+    assert_eq!(
+        launch(&base, &acct, &acct.app_code).await,
+        Err("INVALID_API_KEY".into())
+    );
+    let mut renewed = acct.clone();
+    renewed.api_key = new_key;
+    launch(&base, &renewed, &acct.app_code)
+        .await
+        .map_err(anyhow::Error::msg)?;
+    let (told, reveals): (i64, i64) = sqlx::query_as(
+        "SELECT (SELECT count(*) FROM messages WHERE operator_id = $1 AND kind = 'api_key_reset'),
+                (SELECT count(*) FROM audit_log WHERE action = 'operator.api_key_reveal' AND target_id = $1::text)",
+    )
+    .bind(acct.operator_id)
+    .fetch_one(&pool)
+    .await?;
+    assert_eq!((told, reveals), (1, 1));
+    app.close().await
+}
+
+/// E-A13 (R-A7): an announcement to one tier reaches only that tier's operators; the operator
+/// reads it in its message centre.
+#[sqlx::test(migrator = "mr_server::MIGRATOR")]
+async fn e2e_a13_an_announcement_to_one_tier_reaches_only_that_tier(
+    pool: PgPool,
+) -> anyhow::Result<()> {
+    let app = App::start(pool.clone()).await?;
+    let master = &app
+        .server
+        .as_ref()
+        .context("in-process server")?
+        .state
+        .config
+        .master_key;
+    fixture::create(&pool, master, 5, "100.00".parse()?).await?;
+    sqlx::query("UPDATE operators SET tier = 'vip' WHERE username = 'uat_operator'")
+        .execute(&pool)
+        .await?;
+    app.open_and_login("admin", "uat_admin", UAT_PASSWORD)
+        .await?;
+    app.click("#menu-announcements").await?;
+    app.wait_for("#page-announcements").await?;
+    app.click("#ann-new").await?;
+    app.wait_for("#ann-dialog").await?;
+    app.fill("#ann-title", "VIP 会员专享：新游戏抢先体验")
+        .await?;
+    app.fill("#ann-body", "即日起 VIP 运营商可优先申请《深海探险》授权。")
+        .await?;
+    app.click("#ann-audience-tier").await?;
+    app.click("#ann-tier").await?;
+    app.click_xpath("//li[contains(@class,'el-select-dropdown__item') and contains(., 'VIP')]")
+        .await?;
+    app.wait_gone(".el-select-dropdown__item").await.ok();
+    app.screenshot("e-a13-announcement-dialog").await?;
+    app.click("#ann-publish").await?;
+    app.click(".ann-publish-confirm").await?;
+    app.wait_text("#ann-list", |t| t.contains("VIP 会员专享"))
+        .await?;
+    wait_synced(&app, ".ann-pending").await?;
+    app.screenshot("e-a13-announcements").await?;
+    let reached: Vec<String> = sqlx::query_scalar(
+        "SELECT o.username FROM messages m JOIN operators o ON o.id = m.operator_id
+          WHERE m.kind = 'announcement' ORDER BY 1",
+    )
+    .fetch_all(&pool)
+    .await?;
+    assert_eq!(reached, ["uat_operator"]);
+
+    app.open_and_login("operator", "uat_operator", UAT_PASSWORD)
+        .await?;
+    app.click("#menu-messages").await?;
+    app.wait_text("#page-messages", |t| {
+        t.contains("VIP 会员专享：新游戏抢先体验")
+    })
+    .await?;
+    app.screenshot("e-a13-operator-reads-it").await?;
+    app.close().await
+}

@@ -17,7 +17,6 @@ use anyhow::Context;
 use mr_core::admin_views::{
     AuthorizationQuery, AuthorizationState, OperatorQuery, OperatorSort, RequestQuery,
 };
-use sqlx::postgres::PgPoolOptions;
 use sqlx::PgPool;
 use uuid::Uuid;
 
@@ -56,30 +55,9 @@ where
 
 #[tokio::main]
 async fn main() -> anyhow::Result<()> {
-    let admin_url = std::env::var("DATABASE_URL")
-        .unwrap_or_else(|_| "postgres://postgres@127.0.0.1:5432/postgres".into());
-    let db = format!("mr_bench_admin_{}", std::process::id());
-    let admin = PgPoolOptions::new()
-        .max_connections(1)
-        .connect(&admin_url)
-        .await?;
-    sqlx::query(&format!("CREATE DATABASE {db}"))
-        .execute(&admin)
-        .await?;
-    let (prefix, _) = admin_url
-        .rsplit_once('/')
-        .context("DATABASE_URL needs a database")?;
-    let url = format!("{prefix}/{db}");
-    let pool = PgPoolOptions::new()
-        .max_connections(8)
-        .connect(&url)
-        .await?;
-    let result = run(pool.clone(), &url).await;
-    pool.close().await;
-    sqlx::query(&format!("DROP DATABASE {db} WITH (FORCE)"))
-        .execute(&admin)
-        .await?;
-    let rows = result?;
+    let rows =
+        server::with_fresh_database("admin", 8, |pool, url| async move { run(pool, &url).await })
+            .await?;
     println!("| page read (desktop core, SQLite cache) | goal | median | slowest of {RUNS} | |\n|---|---|---|---|---|");
     for r in &rows {
         println!(

@@ -4,6 +4,8 @@
 //!
 //! Prints a Markdown section for BENCHMARKS.md on stdout; progress goes to stderr.
 
+// Only `start` is used here; the database helper serves the other benchmarks.
+#[allow(dead_code)]
 #[path = "../server.rs"]
 mod server;
 

@@ -291,6 +291,8 @@ pub fn export_all(dir: &std::path::Path) -> Result<(), ts_rs::ExportError> {
         ApplicationDetail,
         crate::transactions::ExportFormat,
         crate::transactions::ExportReport,
+        crate::admin_announcements::AnnouncementView,
+        crate::admin_announcements::AnnouncementInput,
     );
     Ok(())
 }

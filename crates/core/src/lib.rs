@@ -11,6 +11,7 @@
 //! ([`Core::set_background_sync`]) each session runs it by itself ([`sync_loop`]).
 
 pub mod admin;
+pub mod admin_announcements;
 pub mod admin_apps;
 pub mod admin_overlay;
 pub mod admin_read;

@@ -77,6 +77,27 @@ pub fn optional_text(
     }
 }
 
+pub const ANNOUNCEMENT_TITLE_MAX: usize = 100;
+pub const ANNOUNCEMENT_BODY_MAX: usize = 2000;
+
+/// An announcement's title and body (R-A7), trimmed.
+pub fn announcement(title: &str, body: &str) -> Result<(String, String), DomainError> {
+    let (t, b) = (title.trim(), body.trim());
+    if t.is_empty() || t.chars().count() > ANNOUNCEMENT_TITLE_MAX {
+        return Err(DomainError::invalid(
+            "title",
+            "required, at most 100 characters",
+        ));
+    }
+    if b.is_empty() || b.chars().count() > ANNOUNCEMENT_BODY_MAX {
+        return Err(DomainError::invalid(
+            "body",
+            "required, at most 2000 characters",
+        ));
+    }
+    Ok((t.to_string(), b.to_string()))
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

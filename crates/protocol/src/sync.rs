@@ -366,6 +366,22 @@ pub enum Command {
     /// R-A3: deactivate (launches then fail) or reactivate.
     #[serde(rename = "application.set_active")]
     ApplicationSetActive { application_id: Uuid, active: bool },
+    /// R-A7: an announcement to every operator, or to one tier; it lands in their message
+    /// centres.
+    #[serde(rename = "announcement.publish")]
+    AnnouncementPublish(AnnouncementFields),
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, TS)]
+#[serde(deny_unknown_fields)]
+pub struct AnnouncementFields {
+    pub announcement_id: Uuid,
+    pub title: String,
+    pub body: String,
+    /// Absent = every operator.
+    #[serde(default)]
+    #[ts(optional)]
+    pub tier: Option<mr_domain::Tier>,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, TS)]
@@ -423,6 +439,7 @@ impl Command {
             Command::ApplicationCreate(_) => "application.create",
             Command::ApplicationUpdate(_) => "application.update",
             Command::ApplicationSetActive { .. } => "application.set_active",
+            Command::AnnouncementPublish(_) => "announcement.publish",
         }
     }
 }

@@ -334,3 +334,62 @@ async fn the_price_history_reaches_admins_and_no_one_else(pool: PgPool) {
         .0;
     assert!(pull(op).await.is_empty());
 }
+
+#[sqlx::test(migrator = "mr_server::MIGRATOR")]
+async fn an_announcement_reaches_exactly_its_audience(pool: PgPool) {
+    use mr_protocol::sync::AnnouncementFields;
+    let (c, accts) = setup(&pool).await;
+    sqlx::query("UPDATE operators SET tier = 'vip' WHERE id = $1")
+        .bind(accts[0].operator_id)
+        .execute(&pool)
+        .await
+        .unwrap();
+    let mut admin = Device::admin(&c, "uat_admin").await;
+    let publish = |title: &str, tier| {
+        Command::AnnouncementPublish(AnnouncementFields {
+            announcement_id: Uuid::now_v7(),
+            title: title.into(),
+            body: "春节期间营业时间调整，详见通知。".into(),
+            tier,
+        })
+    };
+    let r = admin
+        .push(&c, publish("VIP 专享活动", Some(mr_domain::Tier::Vip)))
+        .await;
+    assert_eq!(r["status"], "accepted", "{r}");
+    let r = admin.push(&c, publish("系统维护通知", None)).await;
+    assert_eq!(r["status"], "accepted", "{r}");
+    let got = |title: &'static str| {
+        let pool = pool.clone();
+        async move {
+            sqlx::query_scalar::<_, uuid::Uuid>(
+                "SELECT operator_id FROM messages WHERE kind = 'announcement' AND title = $1 ORDER BY operator_id",
+            )
+            .bind(title)
+            .fetch_all(&pool)
+            .await
+            .unwrap()
+        }
+    };
+    assert_eq!(got("VIP 专享活动").await, [accts[0].operator_id]);
+    let everyone: i64 =
+        sqlx::query_scalar("SELECT count(*) FROM operators WHERE status = 'active'")
+            .fetch_one(&pool)
+            .await
+            .unwrap();
+    assert_eq!(got("系统维护通知").await.len() as i64, everyone);
+    // A blank title is refused; finance may not publish.
+    assert_eq!(
+        admin.push(&c, publish("  ", None)).await["code"],
+        "VALIDATION_FAILED"
+    );
+    let mut finance = Device {
+        id: Uuid::now_v7(),
+        seq: 0,
+        token: c.tokens("uat_finance", "finance").await.0,
+    };
+    assert_eq!(
+        finance.push(&c, publish("越权", None)).await["code"],
+        "FORBIDDEN"
+    );
+}

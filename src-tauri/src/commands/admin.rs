@@ -189,7 +189,12 @@ pub async fn admin_transactions_export(
         chrono::Local::now().format("%Y%m%d_%H%M%S")
     );
     let path = match std::env::var_os("MR_EXPORT_DIR") {
-        Some(dir) => Some(std::path::PathBuf::from(dir).join(&name)),
+        Some(dir) => {
+            std::fs::create_dir_all(&dir)
+                .map_err(|e| mr_core::CoreError::Io(e.to_string()))
+                .or_body(&core)?;
+            Some(std::path::PathBuf::from(dir).join(&name))
+        }
         None => {
             let dialog = app
                 .dialog()
@@ -237,4 +242,23 @@ pub async fn admin_api_key_reset(
 ) -> CmdResult<mr_protocol::auth::ApiKeyShown> {
     let ops = core.admin().await.or_body(&core)?;
     ops.reset_api_key(operator_id).await.or_body(&core)
+}
+
+// 公告 (R-A7): from the cache; publishing is queued (offline too).
+
+#[tauri::command]
+pub async fn admin_announcements(
+    core: State<'_, Core>,
+) -> CmdResult<Vec<mr_core::admin_announcements::AnnouncementView>> {
+    let ops = core.admin().await.or_body(&core)?;
+    ops.announcements().await.or_body(&core)
+}
+
+#[tauri::command]
+pub async fn admin_announcement_publish(
+    core: State<'_, Core>,
+    args: mr_core::admin_announcements::AnnouncementInput,
+) -> CmdResult<mr_core::admin_announcements::AnnouncementView> {
+    let ops = core.admin().await.or_body(&core)?;
+    ops.publish_announcement(args).await.or_body(&core)
 }

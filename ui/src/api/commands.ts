@@ -4,6 +4,9 @@
 import { invoke } from '@tauri-apps/api/core'
 import { listen } from '@tauri-apps/api/event'
 import type { AdminOverview } from '@/api/generated/AdminOverview'
+import type { AnnouncementInput } from '@/api/generated/AnnouncementInput'
+import type { AnnouncementView } from '@/api/generated/AnnouncementView'
+import type { ApiKeyShown } from '@/api/generated/ApiKeyShown'
 import type { AppSettings } from '@/api/generated/AppSettings'
 import type { ApplicationDetail } from '@/api/generated/ApplicationDetail'
 import type { ApplicationInput } from '@/api/generated/ApplicationInput'
@@ -68,6 +71,13 @@ export function toErrorBody(err: unknown): ErrorBody {
   const message =
     err instanceof Error ? err.message : typeof err === 'string' ? err : JSON.stringify(err)
   return { code: 'INTERNAL_ERROR', message, details: {} }
+}
+
+/** Codes meaning "the core could not reach the server": what needs the network says so. */
+export const NETWORK_ERROR_CODES: readonly ErrorCode[] = ['SERVER_UNREACHABLE', 'SERVICE_UNAVAILABLE']
+
+export function isNetworkError(err: ErrorBody): boolean {
+  return NETWORK_ERROR_CODES.includes(err.code)
 }
 
 /** Codes meaning "this workspace has no usable session any more": back to login. */
@@ -160,6 +170,21 @@ export const api = {
   /** 上架 (true) / 下架 (false). */
   adminApplicationSetActive: (applicationId: string, active: boolean) =>
     call<ApplicationView>('admin_application_set_active', { applicationId, active }),
+
+  /** 公告: every announcement, newest first, from the cache (works offline); the ones
+   * published here are `pending` until the server confirms them. */
+  adminAnnouncements: () => call<AnnouncementView[]>('admin_announcements'),
+  /** Publishes to every operator (`tier` null) or to one tier; queued (works offline).
+   * Refused locally with VALIDATION_FAILED, `details.field` title or body. */
+  adminAnnouncementPublish: (args: AnnouncementInput) =>
+    call<AnnouncementView>('admin_announcement_publish', { args }),
+
+  // API keys: NOT from the cache; the core asks the server (offline: SERVER_UNREACHABLE or
+  // SERVICE_UNAVAILABLE).
+  /** An operator's key in clear; the server audits every reveal. */
+  adminApiKeyReveal: (operatorId: string) => call<ApiKeyShown>('admin_api_key_reveal', { operatorId }),
+  /** A new key (shown once): the old one stops working at once and the operator is told. */
+  adminApiKeyReset: (operatorId: string) => call<ApiKeyShown>('admin_api_key_reset', { operatorId }),
 
   // 交易监控: NOT from the local cache; the core asks the server (it needs the network:
   // offline it rejects with SERVER_UNREACHABLE or SERVICE_UNAVAILABLE).

@@ -17,11 +17,17 @@
 // the server" (?offline=1 makes it fail with SERVER_UNREACHABLE); the export sends
 // `export-progress` events and returns a made-up path; ?exportcancel=1 answers as if the save
 // dialog was cancelled, ?exportfail=1 makes it fail.
+// 公告: a few announcements in memory; publishing is queued (待同步) like the other decisions.
+// API keys: 查看 / 重置 ask "the server" (?offline=1 makes them fail with SERVER_UNREACHABLE);
+// a reset changes the operator's last four characters at once.
 // Demo accounts: uat_operator / uat_admin / uat_finance (uat_analyst: admin, read-only),
 // password Uat@123456.
 import { emit } from '@tauri-apps/api/event'
 import { mockIPC } from '@tauri-apps/api/mocks'
 import type { AdminOverview } from '@/api/generated/AdminOverview'
+import type { AnnouncementInput } from '@/api/generated/AnnouncementInput'
+import type { AnnouncementView } from '@/api/generated/AnnouncementView'
+import type { ApiKeyShown } from '@/api/generated/ApiKeyShown'
 import type { AppSettings } from '@/api/generated/AppSettings'
 import type { ApplicationDetail } from '@/api/generated/ApplicationDetail'
 import type { ApplicationInput } from '@/api/generated/ApplicationInput'
@@ -676,6 +682,7 @@ function adminQueued(): void {
 
 function settleAdmin(): void {
   if (flag('offline')) return
+  for (const a of adminAnnouncements) a.pending = false
   for (const a of adminAuths) a.pending = false
   for (const a of adminApps) a.pending = false
   for (const p of adminPrices) p.pending = false
@@ -1035,6 +1042,124 @@ async function exportTransactions(q: TransactionQuery, format: ExportFormat): Pr
   return { path: `/Users/uat_admin/Documents/交易记录_${stamp}.${format}`, rows: rows.length }
 }
 
+// ----- 公告 (the cache's announcements, newest first) and API keys -----
+
+function announcement(n: number, title: string, body: string, tier: Tier | null, minutesAgo: number, by: string | null = ADMIN_NAME): AnnouncementView {
+  return {
+    id: `0193a1f0-0000-7000-8000-0000000009${String(n).padStart(2, '0')}`,
+    title,
+    body,
+    tier,
+    published_by_name: by,
+    published_at: isoMinutesAgo(minutesAgo),
+    pending: false,
+  }
+}
+const adminAnnouncements: AnnouncementView[] = [
+  announcement(1, '平台维护通知', '平台将于本周六 02:00-04:00 进行维护，期间暂停授权申请。', null, 60 * 26),
+  announcement(
+    2,
+    'VIP 专属：新游戏抢先体验',
+    '《末日防线》多人版将于下周一上线，VIP 运营商可提前一周申请授权体验。\n\n如需开通，请在授权申请中注明“抢先体验”。',
+    'vip',
+    60 * 24 * 3,
+  ),
+  announcement(
+    3,
+    '春节期间运营安排',
+    [
+      '各位运营商伙伴：',
+      '',
+      '春节将至，为保障节假日期间的正常运营，现将平台安排通知如下：',
+      '1. 除夕至初三（共 4 天）平台客服值班时间调整为 10:00-18:00；',
+      '2. 期间提交的授权申请将于初四起统一审批，请提前规划；',
+      '3. 充值与启动服务照常运行，不受影响；',
+      '4. 如遇紧急问题，请拨打值班电话 400-800-1234。',
+      '',
+      '祝大家新春快乐，生意兴隆！',
+    ].join('\n'),
+    null,
+    60 * 24 * 10,
+  ),
+  announcement(4, '试用账户升级优惠', '本月内由试用升级为标准等级的运营商，首次充值可获赠 5% 额度。', 'trial', 60 * 24 * 20, null),
+]
+
+const ANNOUNCEMENT_TITLE_MAX = 100
+const ANNOUNCEMENT_BODY_MAX = 2000
+const TIERS: readonly Tier[] = ['trial', 'standard', 'vip']
+
+function publishAnnouncement(args: AnnouncementInput): AnnouncementView {
+  const title = String(args.title ?? '').trim()
+  const body = String(args.body ?? '').trim()
+  if (!title || [...title].length > ANNOUNCEMENT_TITLE_MAX) {
+    fail('VALIDATION_FAILED', '标题不能为空，且不能超过 100 个字符', 'A title is required (at most 100 characters)', { field: 'title' })
+  }
+  if (!body || [...body].length > ANNOUNCEMENT_BODY_MAX) {
+    fail('VALIDATION_FAILED', '内容不能为空，且不能超过 2000 个字符', 'The text is required (at most 2000 characters)', { field: 'body' })
+  }
+  if (args.tier !== null && args.tier !== undefined && !TIERS.includes(args.tier)) {
+    fail('VALIDATION_FAILED', '运营商等级不正确', 'Unknown tier', { field: 'tier' })
+  }
+  const view: AnnouncementView = {
+    id: crypto.randomUUID(),
+    title,
+    body,
+    tier: args.tier ?? null,
+    published_by_name: requireSession('admin').user.display_name,
+    published_at: new Date().toISOString(),
+    pending: true,
+  }
+  adminAnnouncements.push(view)
+  adminQueued()
+  return { ...view }
+}
+
+/** Each operator's key in clear (made up the first time it is asked for; ends in its last four). */
+const apiKeys = new Map<string, string>()
+
+function findOperator(id: unknown): OperatorAccountRow {
+  const op = adminOperators.find((o) => o.id === id)
+  if (!op) fail('NOT_FOUND', '运营商不存在', 'No such operator')
+  return op
+}
+
+function maskKey(last4: string): string {
+  return `${'•'.repeat(12)}${last4}`
+}
+
+function revealKey(id: unknown): ApiKeyShown {
+  const op = findOperator(id)
+  let key = apiKeys.get(op.id)
+  if (!key || !key.endsWith(op.api_key_last4)) {
+    key = `${randomKey().slice(0, 64 - op.api_key_last4.length)}${op.api_key_last4}`
+    apiKeys.set(op.id, key)
+  }
+  return { api_key: key, api_key_masked: maskKey(op.api_key_last4) }
+}
+
+function resetKey(id: unknown): ApiKeyShown {
+  const op = findOperator(id)
+  // like the server: only an active account's key is reset
+  if (op.status !== 'active') fail('NOT_FOUND', '运营商不存在或已注销', 'No such operator, or the account is closed')
+  const key = randomKey()
+  op.api_key_last4 = key.slice(-4)
+  op.updated_at = new Date().toISOString()
+  apiKeys.set(op.id, key)
+  if (op.id === OP_ID) {
+    messages.push({
+      id: crypto.randomUUID(),
+      kind: 'api_key_reset',
+      title: 'API Key 已被管理员重置',
+      body: '管理员已重置您的 API Key，旧 Key 已立即失效。请在运营商工作台查看新 Key 并更新头显配置。',
+      is_read: false,
+      read_at: null,
+      created_at: new Date().toISOString(),
+      pending: false,
+    })
+  }
+  return { api_key: key, api_key_masked: maskKey(op.api_key_last4) }
+}
+
 async function adminHandle(cmd: string, p: Record<string, unknown>): Promise<unknown> {
   requireSession('admin')
   if (flag('slow')) await sleep(1200)
@@ -1264,6 +1389,23 @@ async function adminHandle(cmd: string, p: Record<string, unknown>): Promise<unk
       adminQueued()
       return { ...a }
     }
+    case 'admin_announcements':
+      return [...adminAnnouncements]
+        .sort((a, b) => b.published_at.localeCompare(a.published_at) || b.id.localeCompare(a.id))
+        .map((a) => ({ ...a }))
+    case 'admin_announcement_publish':
+      requireDecider()
+      return publishAnnouncement(p.args as AnnouncementInput)
+    case 'admin_api_key_reveal':
+      requireDecider()
+      await sleep(flag('slow') ? 800 : 150)
+      requireServer()
+      return revealKey(p.operatorId)
+    case 'admin_api_key_reset':
+      requireDecider()
+      await sleep(flag('slow') ? 800 : 150)
+      requireServer()
+      return resetKey(p.operatorId)
     case 'admin_transactions': {
       requireTransactionViewer()
       await sleep(flag('slow') ? 0 : 120) // a round trip to the server
@@ -1536,6 +1678,10 @@ async function handle(cmd: string, payload: Payload): Promise<unknown> {
     case 'admin_application_set_active':
     case 'admin_transactions':
     case 'admin_transactions_export':
+    case 'admin_announcements':
+    case 'admin_announcement_publish':
+    case 'admin_api_key_reveal':
+    case 'admin_api_key_reset':
       return adminHandle(cmd, p)
     default:
       console.warn('[ipc-mock] unhandled command', cmd, payload)

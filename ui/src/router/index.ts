@@ -21,6 +21,7 @@ import AdminHomePage from '@/workspaces/admin/pages/home/AdminHomePage.vue'
 import OperatorsPage from '@/workspaces/admin/pages/operators/OperatorsPage.vue'
 import RequestsPage from '@/workspaces/admin/pages/requests/RequestsPage.vue'
 import AuthorizationsPage from '@/workspaces/admin/pages/authorizations/AuthorizationsPage.vue'
+import AnnouncementsPage from '@/workspaces/admin/pages/announcements/AnnouncementsPage.vue'
 import ApplicationsPage from '@/workspaces/admin/pages/applications/ApplicationsPage.vue'
 import TransactionsPage from '@/workspaces/admin/pages/transactions/TransactionsPage.vue'
 import FinanceHomePage from '@/workspaces/finance/pages/home/FinanceHomePage.vue'
@@ -70,7 +71,7 @@ const OPERATOR_PAGES: RouteRecordRaw[] = [
   },
 ]
 
-/** The admin's pages: the synced ones read the local cache and queue decisions (offline too);
+/** The admin's pages: the synced ones (公告 too) read the local cache and queue decisions (offline too);
  * 交易监控 (transactions) asks the server and needs the network. */
 const ADMIN_PAGES: RouteRecordRaw[] = [
   {
@@ -96,6 +97,12 @@ const ADMIN_PAGES: RouteRecordRaw[] = [
     name: 'admin-authorizations',
     component: AuthorizationsPage,
     meta: { requiresAuth: true, menu: 'authorizations', titleKey: 'auth.title' },
+  },
+  {
+    path: 'announcements',
+    name: 'admin-announcements',
+    component: AnnouncementsPage,
+    meta: { requiresAuth: true, menu: 'announcements', titleKey: 'ann.title' },
   },
   {
     path: 'transactions',

@@ -39,6 +39,8 @@ export function describeCommand(t: Translate, name: string, args: unknown): stri
       const active = typeof args === 'object' && args !== null && (args as Record<string, unknown>).active === true
       return t(active ? 'command.applicationActivate' : 'command.applicationDeactivate')
     }
+    case 'announcement.publish':
+      return t('command.announcementPublish', { title: field(args, 'title') })
     default:
       return t('command.other', { name })
   }

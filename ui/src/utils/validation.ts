@@ -1,6 +1,7 @@
 // Client-side mirrors of crates/domain/src/validate.rs: the server stays authoritative,
 // these only spare the user a round trip. Each returns an i18n key or null when valid.
 
+import type { Tier } from '@/api/generated/Tier'
 import { parseLocalDate, startOfLocalDay } from '@/utils/datetime'
 
 export type RuleResult = string | null
@@ -320,5 +321,45 @@ export function validateApplicationForm(f: ApplicationForm, opts: { editing: boo
   if (!minOk) errors.min_players = range
   if (!isPlayerCount(f.max_players)) errors.max_players = range
   else if (minOk && f.min_players! > f.max_players) errors.max_players = { key: 'validation.appPlayersOrder' }
+  return errors
+}
+
+// ----- announcements (mirror crates/domain/src/validate.rs `announcement`) -----
+
+export const ANNOUNCEMENT_TITLE_MAX = 100
+export const ANNOUNCEMENT_BODY_MAX = 2000
+
+/** 全部运营商 or 指定等级 (one tier). */
+export type AnnouncementAudience = 'all' | 'tier'
+
+export interface AnnouncementForm {
+  title: string
+  body: string
+  audience: AnnouncementAudience
+  /** Only read when audience is 'tier'. */
+  tier: Tier | null
+}
+
+export type AnnouncementField = 'title' | 'body' | 'tier'
+export type AnnouncementErrors = Partial<Record<AnnouncementField, FieldError>>
+
+/** The fields the core names in a VALIDATION_FAILED's `details.field`. */
+export function isAnnouncementField(value: unknown): value is 'title' | 'body' {
+  return value === 'title' || value === 'body'
+}
+
+/**
+ * All field errors of the publish form (i18n keys); empty object when valid. Title and body are
+ * required and counted as characters after trimming, as the core does; 指定等级 needs a tier.
+ */
+export function validateAnnouncementForm(f: AnnouncementForm): AnnouncementErrors {
+  const errors: AnnouncementErrors = {}
+  const title = chars(f.title)
+  if (title === 0) errors.title = { key: 'validation.announcementTitleRequired' }
+  else if (title > ANNOUNCEMENT_TITLE_MAX) errors.title = { key: 'validation.tooLong', params: { max: ANNOUNCEMENT_TITLE_MAX } }
+  const body = chars(f.body)
+  if (body === 0) errors.body = { key: 'validation.announcementBodyRequired' }
+  else if (body > ANNOUNCEMENT_BODY_MAX) errors.body = { key: 'validation.tooLong', params: { max: ANNOUNCEMENT_BODY_MAX } }
+  if (f.audience === 'tier' && !f.tier) errors.tier = { key: 'validation.announcementTierRequired' }
   return errors
 }

@@ -1,21 +1,26 @@
-// The admin forms' pure helpers: grant form, reasons, the end-of-day expiry and the
-// application form (应用管理).
+// The admin forms' pure helpers: grant form, reasons, the end-of-day expiry, the
+// application form (应用管理) and the announcement form (公告管理).
 import { describe, expect, it } from 'vitest'
 import { daysUntil, localDateAfter, parseLocalDate, toLocalDate } from '@/utils/datetime'
 import { applyLocale, i18n } from '@/i18n'
 import { describeCommand } from '@/utils/commands'
 import { compareDecimal } from '@/utils/money'
 import {
+  ANNOUNCEMENT_BODY_MAX,
+  ANNOUNCEMENT_TITLE_MAX,
   DECISION_REASON_MAX,
   expiryEndOfDay,
+  isAnnouncementField,
   isApplicationField,
   isBeforeTomorrow,
+  validateAnnouncementForm,
   validateAppCode,
   validateApplicationForm,
   validateDecisionReason,
   validateExpiry,
   validateGrantForm,
   validateUnitPrice,
+  type AnnouncementForm,
   type ApplicationForm,
   type GrantForm,
 } from '@/utils/validation'
@@ -284,6 +289,64 @@ describe('应用管理 in the sync views', () => {
     applyLocale('en')
     expect(t('sync.entity.application_price')).toBe('Price history')
     expect(describeCommand(t, 'application.set_active', { application_id: 'x', active: false })).toBe('Unlist an application')
+    applyLocale('zh-CN')
+  })
+})
+
+describe('validateAnnouncementForm', () => {
+  const valid: AnnouncementForm = { title: '平台维护通知', body: '周六凌晨维护', audience: 'all', tier: null }
+
+  it('a titled, written announcement to every operator is valid', () => {
+    expect(validateAnnouncementForm(valid)).toEqual({})
+    expect(validateAnnouncementForm({ ...valid, audience: 'tier', tier: 'vip' })).toEqual({})
+  })
+
+  it('a blank or whitespace-only title and body are required', () => {
+    expect(validateAnnouncementForm({ ...valid, title: '' })).toEqual({ title: { key: 'validation.announcementTitleRequired' } })
+    expect(validateAnnouncementForm({ ...valid, title: '  \n\t ' }).title).toEqual({ key: 'validation.announcementTitleRequired' })
+    expect(validateAnnouncementForm({ ...valid, body: '   ' })).toEqual({ body: { key: 'validation.announcementBodyRequired' } })
+  })
+
+  it('the title is at most 100 characters and the body 2000, counted trimmed and by character', () => {
+    expect(validateAnnouncementForm({ ...valid, title: '公'.repeat(ANNOUNCEMENT_TITLE_MAX) })).toEqual({})
+    expect(validateAnnouncementForm({ ...valid, title: ` ${'a'.repeat(ANNOUNCEMENT_TITLE_MAX)} ` })).toEqual({})
+    expect(validateAnnouncementForm({ ...valid, title: '😀'.repeat(ANNOUNCEMENT_TITLE_MAX) })).toEqual({})
+    expect(validateAnnouncementForm({ ...valid, title: '公'.repeat(ANNOUNCEMENT_TITLE_MAX + 1) })).toEqual({
+      title: { key: 'validation.tooLong', params: { max: 100 } },
+    })
+    expect(validateAnnouncementForm({ ...valid, body: '文'.repeat(ANNOUNCEMENT_BODY_MAX) })).toEqual({})
+    expect(validateAnnouncementForm({ ...valid, body: '文'.repeat(ANNOUNCEMENT_BODY_MAX + 1) })).toEqual({
+      body: { key: 'validation.tooLong', params: { max: 2000 } },
+    })
+  })
+
+  it('指定等级 needs a tier; 全部运营商 ignores whatever tier is left', () => {
+    expect(validateAnnouncementForm({ ...valid, audience: 'tier', tier: null })).toEqual({
+      tier: { key: 'validation.announcementTierRequired' },
+    })
+    expect(validateAnnouncementForm({ ...valid, audience: 'all', tier: 'trial' })).toEqual({})
+  })
+
+  it('reports every field at once', () => {
+    const errors = validateAnnouncementForm({ title: '', body: '', audience: 'tier', tier: null })
+    expect(Object.keys(errors).sort()).toEqual(['body', 'tier', 'title'])
+  })
+
+  it('knows the fields the core names in its errors', () => {
+    expect(isAnnouncementField('title')).toBe(true)
+    expect(isAnnouncementField('body')).toBe(true)
+    expect(isAnnouncementField('tier')).toBe(false)
+    expect(isAnnouncementField(undefined)).toBe(false)
+  })
+
+  it('names the queued publication in the sync views', () => {
+    applyLocale('zh-CN')
+    const t = (key: string, params?: Record<string, unknown>) => i18n.global.t(key, params ?? {})
+    expect(describeCommand(t, 'announcement.publish', { announcement_id: 'x', title: '平台维护通知', body: '…' })).toBe(
+      '发布公告「平台维护通知」',
+    )
+    applyLocale('en')
+    expect(describeCommand(t, 'announcement.publish', { title: 'Maintenance' })).toBe('Publish announcement “Maintenance”')
     applyLocale('zh-CN')
   })
 })

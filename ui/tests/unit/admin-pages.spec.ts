@@ -417,7 +417,7 @@ describe('运营商管理', () => {
     const drawer = $('#op-detail')
     expect(drawer.textContent).toContain('海洋之心VR馆')
     expect($('#op-detail-balance').textContent).toBe('¥ 58,230.00')
-    expect($('#op-detail-api-key').textContent).toMatch(/^…\w{4}$/)
+    expect($('#op-api-key').textContent).toBe('••••••••••••02a2')
     expect(drawer.textContent).toContain('星际迷航：深空救援')
     expect(drawer.querySelectorAll('.op-auth-state')).toHaveLength(2)
 
@@ -479,9 +479,11 @@ describe('admin sidebar', () => {
       'menu-applications',
       'menu-requests',
       'menu-authorizations',
+      'menu-announcements',
       'menu-transactions',
     ])
     expect($('#menu-applications').textContent).toContain('应用管理')
+    expect($('#menu-announcements').textContent).toContain('公告管理')
     expect($('#menu-transactions').textContent).toContain('交易监控')
     expect($('#menu-requests').textContent).toContain('授权申请审批')
     expect($('#menu-requests-badge').textContent!.trim()).toBe('2')
@@ -1073,5 +1075,339 @@ describe('交易监控', () => {
     expect(document.querySelector('#tx-export-xlsx')).toBeNull()
     expect(document.querySelector('#tx-export-csv')).toBeNull()
     await expect(api.adminTransactions(ALL_TX)).rejects.toMatchObject({ code: 'FORBIDDEN' })
+  })
+})
+
+// ----- 公告管理 -----
+
+function annItems(): HTMLElement[] {
+  return [...document.querySelectorAll<HTMLElement>('#ann-list .ann-item')]
+}
+
+function titleOf(item: HTMLElement): string {
+  return item.querySelector('.ann-item__title')!.textContent!.trim()
+}
+
+/** The open confirmation's text (ElMessageBox, in <body>). */
+function messageBoxText(): string {
+  return document.querySelector('.el-message-box')?.textContent ?? ''
+}
+
+describe('公告管理', () => {
+  afterEach(() => {
+    for (const fn of Object.values(api)) if (vi.isMockFunction(fn)) fn.mockRestore()
+  })
+
+  it('lists the announcements newest first with audience, publisher and time; long ones fold', async () => {
+    mounted = await mountApp('/ws/admin/announcements')
+    await settle()
+    expect($('#menu-announcements').classList).toContain('is-active')
+    expect(document.querySelector('#page-announcements')).not.toBeNull()
+    expect(document.querySelector('#ann-empty')).toBeNull()
+    expect($('#ann-count').textContent).toBe('共 4 条公告')
+    const items = annItems()
+    expect(items.map(titleOf)).toEqual(['平台维护通知', 'VIP 专属：新游戏抢先体验', '春节期间运营安排', '试用账户升级优惠'])
+    expect(items.map((i) => i.querySelector('.ann-audience')!.textContent!.trim())).toEqual(['全部运营商', 'VIP', '全部运营商', '试用'])
+    expect(items.map((i) => i.dataset.audience)).toEqual(['all', 'vip', 'all', 'trial'])
+    expect(document.querySelectorAll('#ann-list .ann-pending')).toHaveLength(0)
+
+    const first = items[0]!
+    expect(first.querySelector('.ann-body')!.textContent).toBe('平台将于本周六 02:00-04:00 进行维护，期间暂停授权申请。')
+    expect(first.querySelector('.ann-meta')!.textContent).toMatch(/张海峰 发布于 \d{4}-\d{2}-\d{2} \d{2}:\d{2}/)
+    expect(first.querySelector('.ann-toggle')).toBeNull()
+    expect(items[3]!.querySelector('.ann-meta')!.textContent).toContain('未知发布人')
+
+    // the body keeps its line breaks; a long one is folded until 展开全文
+    const long = items[2]!
+    const body = long.querySelector<HTMLElement>('.ann-body')!
+    expect(body.textContent).toContain('各位运营商伙伴：\n\n春节将至')
+    expect(body.classList).toContain('is-folded')
+    const toggle = long.querySelector<HTMLElement>('.ann-toggle')!
+    expect(toggle.textContent).toContain('展开全文')
+    expect(toggle.getAttribute('aria-expanded')).toBe('false')
+    toggle.click()
+    await settle(0)
+    expect(body.classList).not.toContain('is-folded')
+    expect(toggle.getAttribute('aria-expanded')).toBe('true')
+    expect(toggle.textContent).toContain('收起')
+  })
+
+  it('an empty list shows #ann-empty with a publish button', async () => {
+    vi.spyOn(api, 'adminAnnouncements').mockResolvedValue([])
+    mounted = await mountApp('/ws/admin/announcements')
+    await settle()
+    expect(document.querySelector('#ann-list')).toBeNull()
+    expect($('#ann-empty').textContent).toContain('还没有发布过公告')
+    $('#ann-empty-new').click()
+    await settle()
+    expect(dialogOpen('ann-dialog')).toBe(true)
+  })
+
+  it('a blank title shows the inline error and nothing is published or confirmed', async () => {
+    const publish = vi.spyOn(api, 'adminAnnouncementPublish')
+    mounted = await mountApp('/ws/admin/announcements')
+    await settle()
+    $('#ann-new').click()
+    await settle()
+    expect(dialogOpen('ann-dialog')).toBe(true)
+    expect(document.activeElement?.id).toBe('ann-title')
+    expect($('#ann-audience-all').querySelector('input')!.checked).toBe(true)
+    expect(document.querySelector('#ann-tier')).toBeNull()
+    const dialog = $('#ann-dialog')
+    expect(dialog.textContent).toContain('0 / 100')
+    expect(dialog.textContent).toContain('0 / 2000')
+
+    typeInto('ann-title', '   ')
+    typeInto('ann-body', '周六凌晨维护')
+    await settle(0)
+    $('#ann-publish').click()
+    await settle()
+    expect(dialog.textContent).toContain('请输入公告标题')
+    expect(dialog.textContent).not.toContain('请输入公告内容')
+    expect(document.querySelector('.ann-publish-confirm')).toBeNull()
+    expect(publish).not.toHaveBeenCalled()
+    // Enter in the title submits too: still refused
+    enter('ann-title')
+    await settle()
+    expect(publish).not.toHaveBeenCalled()
+    expect(dialogOpen('ann-dialog')).toBe(true)
+
+    typeInto('ann-title', '维护通知')
+    await settle()
+    expect(dialog.textContent).not.toContain('请输入公告标题')
+  })
+
+  it('publishing to a tier needs the tier, asks first, then sends it and shows a 待同步 item', async () => {
+    const publish = vi.spyOn(api, 'adminAnnouncementPublish')
+    mounted = await mountApp('/ws/admin/announcements')
+    await settle()
+    $('#ann-new').click()
+    await settle()
+    typeInto('ann-title', '  VIP 答谢活动  ')
+    typeInto('ann-body', '第一行\n第二行')
+    $('#ann-audience-tier').querySelector('input')!.click()
+    await settle()
+    expect(document.querySelector('#ann-tier')).not.toBeNull()
+    $('#ann-publish').click()
+    await settle()
+    expect($('#ann-dialog').textContent).toContain('请选择运营商等级')
+    expect(document.querySelector('.ann-publish-confirm')).toBeNull()
+    expect(publish).not.toHaveBeenCalled()
+
+    await choose('ann-tier', 'VIP')
+    expect($('#ann-dialog').textContent).not.toContain('请选择运营商等级')
+    $('#ann-publish').click()
+    await settle()
+    expect(messageBoxText()).toContain('公告「VIP 答谢活动」将发送给所有「VIP」等级的运营商')
+    expect(messageBoxText()).toContain('无法撤回')
+    expect(publish).not.toHaveBeenCalled()
+    $('.ann-publish-confirm').click()
+    await settle(400)
+    expect(publish).toHaveBeenCalledTimes(1)
+    expect(publish.mock.calls[0]![0]).toEqual({ title: 'VIP 答谢活动', body: '第一行\n第二行', tier: 'vip' })
+    expect(bodyText()).toContain('已发布公告「VIP 答谢活动」')
+    expect(dialogOpen('ann-dialog')).toBe(false)
+
+    const item = annItems()[0]!
+    expect(titleOf(item)).toBe('VIP 答谢活动')
+    expect(item.querySelector('.ann-audience')!.textContent!.trim()).toBe('VIP')
+    expect(item.querySelector('.ann-pending')!.textContent!.trim()).toBe('待同步')
+    expect(item.querySelector('.ann-body')!.textContent).toBe('第一行\n第二行')
+    expect($('#ann-count').textContent).toBe('共 5 条公告')
+    expect((await api.syncStatus('admin')).pending).toBe(1)
+
+    // once synced the 待同步 tag goes
+    await api.syncNow('admin')
+    await mounted.wrapper.find('#page-refresh').trigger('click')
+    await settle()
+    expect(document.querySelectorAll('#ann-list .ann-pending')).toHaveLength(0)
+  })
+
+  it('to every operator by default: the confirmation says so, cancelling it publishes nothing', async () => {
+    const publish = vi.spyOn(api, 'adminAnnouncementPublish')
+    mounted = await mountApp('/ws/admin/announcements')
+    await settle()
+    $('#ann-new').click()
+    await settle()
+    typeInto('ann-title', '系统升级')
+    typeInto('ann-body', '今晚升级')
+    await settle(0)
+    $('#ann-publish').click()
+    await settle()
+    expect(messageBoxText()).toContain('将发送给全部运营商')
+    $('.el-message-box__btns .ann-publish-cancel').click()
+    await settle(400)
+    expect(publish).not.toHaveBeenCalled()
+    expect(dialogOpen('ann-dialog')).toBe(true)
+
+    // Ctrl+Enter in the body publishes
+    $('#ann-body').dispatchEvent(new KeyboardEvent('keydown', { key: 'Enter', ctrlKey: true, bubbles: true }))
+    await settle()
+    $('.ann-publish-confirm').click()
+    await settle(400)
+    expect(publish).toHaveBeenCalledWith({ title: '系统升级', body: '今晚升级', tier: null })
+    expect(annItems()[0]!.querySelector('.ann-audience')!.textContent!.trim()).toBe('全部运营商')
+  })
+
+  it("the core's VALIDATION_FAILED shows under its field; other refusals as #ann-error", async () => {
+    const publish = vi.spyOn(api, 'adminAnnouncementPublish')
+    publish.mockRejectedValueOnce({ code: 'VALIDATION_FAILED', message: '内容不能为空，且不能超过 2000 个字符', details: { field: 'body' } })
+    mounted = await mountApp('/ws/admin/announcements')
+    await settle()
+    $('#ann-new').click()
+    await settle()
+    typeInto('ann-title', '标题')
+    typeInto('ann-body', '内容')
+    await settle(0)
+    $('#ann-publish').click()
+    await settle()
+    $('.ann-publish-confirm').click()
+    await settle(400)
+    expect($('#ann-dialog').textContent).toContain('内容不能为空，且不能超过 2000 个字符')
+    expect(document.querySelector('#ann-error')).toBeNull()
+
+    publish.mockRejectedValueOnce({ code: 'FORBIDDEN', message: '当前账号无权执行此操作', details: {} })
+    $('#ann-publish').click()
+    await settle()
+    $('.ann-publish-confirm').click()
+    await settle(400)
+    expect($('#ann-error').textContent).toContain('发布失败：当前账号无权执行此操作')
+    expect(dialogOpen('ann-dialog')).toBe(true)
+  })
+
+  it('an analyst reads the announcements but cannot publish', async () => {
+    await signIn('uat_analyst')
+    mounted = await mountApp('/ws/admin/announcements')
+    await settle()
+    expect(annItems()).toHaveLength(4)
+    expect(document.querySelector('#ann-new')).toBeNull()
+    expect($('#ann-read-only').textContent).toContain('只读')
+  })
+})
+
+// ----- API keys in the operator drawer -----
+
+async function openOperator(username: string): Promise<void> {
+  mounted = await mountApp('/ws/admin/operators')
+  await settle()
+  $(`.op-row[data-username="${username}"]`).click()
+  await settle()
+}
+
+describe('运营商管理: API keys', () => {
+  afterEach(() => {
+    for (const fn of Object.values(api)) if (vi.isMockFunction(fn)) fn.mockRestore()
+    Reflect.deleteProperty(navigator, 'clipboard')
+  })
+
+  it('查看 asks first (audited), then shows the whole key with a copy button', async () => {
+    const reveal = vi.spyOn(api, 'adminApiKeyReveal')
+    const writeText = vi.fn().mockResolvedValue(undefined)
+    Object.defineProperty(navigator, 'clipboard', { value: { writeText }, configurable: true })
+    await openOperator('vr_haiyang')
+    expect($('#op-api-key').textContent).toBe('••••••••••••02a2')
+
+    $('#op-api-key-reveal').click()
+    await settle()
+    expect(messageBoxText()).toContain('海洋之心VR馆')
+    expect(messageBoxText()).toContain('审计日志')
+    expect(reveal).not.toHaveBeenCalled()
+    $('.el-message-box__btns .api-key-reveal-cancel').click()
+    await settle(400)
+    expect(reveal).not.toHaveBeenCalled()
+    expect(dialogOpen('api-key-dialog')).toBe(false)
+
+    $('#op-api-key-reveal').click()
+    await settle()
+    $('.api-key-reveal-confirm').click()
+    await settle(400)
+    expect(reveal).toHaveBeenCalledTimes(1)
+    const operatorId = reveal.mock.calls[0]![0]
+    expect(operatorId).toBe($('.op-row[data-username="vr_haiyang"]').dataset.id)
+    expect(dialogOpen('api-key-dialog')).toBe(true)
+    const dialog = $('#api-key-dialog')
+    expect(dialog.textContent).toContain('运营商 API Key')
+    expect(dialog.textContent).toContain('当前的 API Key')
+    expect(dialog.textContent).toContain('妥善保管')
+    expect(dialog.textContent).not.toContain('只显示这一次')
+    const key = $('#api-key-value').textContent!
+    expect(key).toHaveLength(64)
+    expect(key.endsWith('02a2')).toBe(true)
+    // revealing changes nothing
+    expect($('#op-api-key').textContent).toBe('••••••••••••02a2')
+
+    $('#api-key-copy').click()
+    await settle()
+    expect(writeText).toHaveBeenCalledWith(key)
+    expect(bodyText()).toContain('已复制到剪贴板')
+    $('#api-key-close').click()
+    await settle(400)
+    expect(dialogOpen('api-key-dialog')).toBe(false)
+    expect(document.querySelector('#api-key-value')).toBeNull()
+  })
+
+  it('重置 warns, then shows the new key once and the drawer the new masked key', async () => {
+    const reset = vi.spyOn(api, 'adminApiKeyReset')
+    await openOperator('uat_operator')
+    expect($('#op-api-key').textContent).toBe('••••••••••••a1b2')
+    $('#op-api-key-reset').click()
+    await settle()
+    const warning = messageBoxText()
+    expect(warning).toContain('星际乐园VR体验馆')
+    expect(warning).toContain('立即失效')
+    expect(warning).toContain('所有头显')
+    expect(warning).toContain('通知')
+    expect(reset).not.toHaveBeenCalled()
+    $('.api-key-reset-confirm').click()
+    await settle(400)
+    expect(reset).toHaveBeenCalledTimes(1)
+    const shown = await reset.mock.results[0]!.value
+    expect(dialogOpen('api-key-dialog')).toBe(true)
+    const dialog = $('#api-key-dialog')
+    expect(dialog.textContent).toContain('新的 API Key')
+    expect(dialog.textContent).toContain('只显示这一次')
+    expect(dialog.querySelector('.el-dialog__headerbtn')).toBeNull()
+    expect($('#api-key-value').textContent).toBe(shown.api_key)
+    expect($('#api-key-close').textContent).toContain('我已保存')
+    expect($('#op-api-key').textContent).toBe(shown.api_key_masked)
+    expect($('#op-api-key').textContent!.endsWith(shown.api_key.slice(-4))).toBe(true)
+    expect(bodyText()).toContain('已重置「星际乐园VR体验馆」的 API Key')
+  })
+
+  it('offline says plainly that it needs the network; other errors give their message', async () => {
+    const reveal = vi.spyOn(api, 'adminApiKeyReveal')
+    reveal.mockRejectedValue({ code: 'SERVER_UNREACHABLE', message: 'server unreachable', details: {} })
+    await openOperator('vr_haiyang')
+    $('#op-api-key-reveal').click()
+    await settle()
+    $('.api-key-reveal-confirm').click()
+    await settle(400)
+    expect(bodyText()).toContain('查看 API Key 需要联网')
+    expect(dialogOpen('api-key-dialog')).toBe(false)
+
+    const reset = vi.spyOn(api, 'adminApiKeyReset')
+    reset.mockRejectedValue({ code: 'SERVICE_UNAVAILABLE', message: 'unavailable', details: {} })
+    $('#op-api-key-reset').click()
+    await settle()
+    $('.api-key-reset-confirm').click()
+    await settle(400)
+    expect(bodyText()).toContain('重置 API Key 需要联网')
+    expect($('#op-api-key').textContent).toBe('••••••••••••02a2')
+
+    reveal.mockRejectedValue({ code: 'FORBIDDEN', message: '当前账号无权执行此操作', details: {} })
+    $('#op-api-key-reveal').click()
+    await settle()
+    $('.api-key-reveal-confirm').click()
+    await settle(400)
+    expect(bodyText()).toContain('查看 API Key 失败：当前账号无权执行此操作')
+    expect(dialogOpen('api-key-dialog')).toBe(false)
+  })
+
+  it('an analyst sees the masked key only', async () => {
+    await signIn('uat_analyst')
+    await openOperator('vr_haiyang')
+    expect($('#op-api-key').textContent).toBe('••••••••••••02a2')
+    expect(document.querySelector('#op-api-key-reveal')).toBeNull()
+    expect(document.querySelector('#op-api-key-reset')).toBeNull()
   })
 })

@@ -209,17 +209,18 @@ describe('workspace header', () => {
     expect(items[0]!.classes()).toContain('is-active')
   })
 
-  it('the admin sidebar lists home, operators, applications, requests, authorizations and transactions', async () => {
+  it('the admin sidebar lists home, operators, applications, requests, authorizations, announcements and transactions', async () => {
     mockCommands(signedIn('admin'))
     mounted = await mountApp('/ws/admin/home')
     const items = mounted.wrapper.findAll('.ws-menu__item')
-    expect(items.map((i) => i.text())).toEqual(['首页', '运营商管理', '应用管理', '授权申请审批', '授权管理', '交易监控'])
+    expect(items.map((i) => i.text())).toEqual(['首页', '运营商管理', '应用管理', '授权申请审批', '授权管理', '公告管理', '交易监控'])
     expect(items.map((i) => i.attributes('id'))).toEqual([
       'menu-home',
       'menu-operators',
       'menu-applications',
       'menu-requests',
       'menu-authorizations',
+      'menu-announcements',
       'menu-transactions',
     ])
   })

@@ -1,4 +1,5 @@
-//! The application catalogue as administrators' sync commands (应用管理, R-A3): create, edit
+//! The application catalogue (应用管理, R-A3) and announcements (公告, R-A7) as administrators'
+//! sync commands. Applications: create, edit
 //! (a new price is kept in the price history and announced to every operator holding an active
 //! authorization of it), deactivate and reactivate. Checked with the rules the desktop uses
 //! (`mr_domain::application`); a launch reads the price at the moment it is charged, so a new
@@ -181,4 +182,49 @@ pub async fn set_active(conn: &mut PgConnection, app: Uuid, active: bool) -> Ste
     } else {
         Err(ErrorCode::NotFound.into())
     })
+}
+
+/// R-A7: the announcement and one message per addressed operator, in one transaction.
+pub async fn announce(
+    conn: &mut PgConnection,
+    admin: Uuid,
+    f: &mr_protocol::sync::AnnouncementFields,
+) -> Step {
+    let (title, body) = match mr_domain::validate::announcement(&f.title, &f.body) {
+        Ok(tb) => tb,
+        Err(e) => return Ok(Err(e.into())),
+    };
+    let tier = f.tier.map(|t| t.as_str());
+    let inserted = sqlx::query(
+        "INSERT INTO announcements (id, title, body, audience, audience_tier, published_by)
+         VALUES ($1, $2, $3, CASE WHEN $4::text IS NULL THEN 'all' ELSE 'tier' END, $4, $5)
+         ON CONFLICT (id) DO NOTHING",
+    )
+    .bind(f.announcement_id)
+    .bind(&title)
+    .bind(&body)
+    .bind(tier)
+    .bind(admin)
+    .execute(&mut *conn)
+    .await?
+    .rows_affected();
+    if inserted == 0 {
+        return Ok(Err(Rejection {
+            code: ErrorCode::Conflict,
+            details: json!({ "reason": "announcement id already used" }),
+        }));
+    }
+    sqlx::query(
+        "INSERT INTO messages (operator_id, kind, title, body, announcement_id)
+         SELECT id, 'announcement', $2, $3, $1 FROM operators
+          WHERE status = 'active' AND ($4::text IS NULL OR tier = $4)
+         ON CONFLICT DO NOTHING",
+    )
+    .bind(f.announcement_id)
+    .bind(&title)
+    .bind(&body)
+    .bind(tier)
+    .execute(&mut *conn)
+    .await?;
+    Ok(Ok(()))
 }

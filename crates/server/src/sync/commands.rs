@@ -54,6 +54,7 @@ pub fn permitted(command: &Command, role: Role) -> bool {
         Command::ApplicationCreate(_)
         | Command::ApplicationUpdate(_)
         | Command::ApplicationSetActive { .. } => role.can(Permission::ManageApplications),
+        Command::AnnouncementPublish(_) => role.can(Permission::PublishAnnouncements),
         _ => role == Role::Operator,
     }
 }
@@ -123,6 +124,7 @@ pub async fn apply(
             application_id,
             active,
         } => app_commands::set_active(conn, *application_id, *active).await,
+        Command::AnnouncementPublish(f) => app_commands::announce(conn, caller, f).await,
     }?;
     Ok(match result {
         Ok(()) => Outcome::Applied,
