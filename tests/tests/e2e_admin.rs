@@ -791,3 +791,48 @@ async fn e2e_a13_an_announcement_to_one_tier_reaches_only_that_tier(
     app.screenshot("e-a13-operator-reads-it").await?;
     app.close().await
 }
+
+/// E-A11: deactivating an application (with confirmation) makes its launches fail; putting it
+/// back makes them work again.
+#[sqlx::test(migrator = "mr_server::MIGRATOR")]
+async fn e2e_a11_a_deactivated_application_cannot_be_launched(pool: PgPool) -> anyhow::Result<()> {
+    let app = App::start(pool.clone()).await?;
+    let base = app
+        .server
+        .as_ref()
+        .context("in-process server")?
+        .base_url
+        .clone();
+    let master = &app.server.as_ref().unwrap().state.config.master_key;
+    let acct = fixture::create(&pool, master, 1, "100.00".parse()?)
+        .await?
+        .remove(0);
+    launch(&base, &acct, &acct.app_code)
+        .await
+        .map_err(anyhow::Error::msg)?;
+    app.open_and_login("admin", "uat_admin", UAT_PASSWORD)
+        .await?;
+    app.click("#menu-applications").await?;
+    app.click_xpath("//tr[contains(., 'fixture_arena')]//*[contains(@class,'app-deactivate')]")
+        .await?;
+    app.click(".app-deactivate-confirm").await?;
+    app.wait_xpath("//tr[contains(., 'fixture_arena')]//*[contains(@class,'app-status') and @data-active='false']")
+        .await?;
+    wait_synced(&app, ".app-pending").await?;
+    app.screenshot("e-a11-deactivated").await?;
+    assert_eq!(
+        launch(&base, &acct, &acct.app_code).await,
+        Err("APP_NOT_AUTHORIZED".into())
+    );
+
+    app.wait_gone(".el-message").await?;
+    app.click_xpath("//tr[contains(., 'fixture_arena')]//*[contains(@class,'app-activate')]")
+        .await?;
+    app.wait_xpath("//tr[contains(., 'fixture_arena')]//*[contains(@class,'app-status') and @data-active='true']")
+        .await?;
+    wait_synced(&app, ".app-pending").await?;
+    launch(&base, &acct, &acct.app_code)
+        .await
+        .map_err(anyhow::Error::msg)?;
+    app.close().await
+}

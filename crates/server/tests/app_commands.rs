@@ -177,6 +177,30 @@ async fn create_reprice_and_deactivate_follow_through_to_launches_history_and_me
         "{}",
         told[0].2
     );
+    // The audit log names who changed which application, from where.
+    let audited: Vec<(String, Option<String>, String)> = sqlx::query_as(
+        "SELECT details->>'name', ip, target_type FROM audit_log
+          WHERE action = 'sync.command' AND target_id = $1 ORDER BY id",
+    )
+    .bind(app.to_string())
+    .fetch_all(&pool)
+    .await
+    .unwrap();
+    let names: Vec<&str> = audited.iter().map(|(n, _, _)| n.as_str()).collect();
+    assert_eq!(
+        names[..3],
+        [
+            "application.create",
+            "application.update",
+            "application.update"
+        ]
+    );
+    assert!(
+        audited
+            .iter()
+            .all(|(_, ip, t)| ip.is_some() && t == "application"),
+        "{audited:?}"
+    );
     // An edit that keeps the price writes no history and no message.
     admin
         .push(&c, Command::ApplicationUpdate(edit(app, "25.50")))

@@ -3,7 +3,7 @@
 
 use mr_domain::error::Lang;
 use mr_domain::{ErrorCode, OperatorId, Role};
-use mr_protocol::sync::{CommandResult, CommandStatus, PushRequest, PushResponse};
+use mr_protocol::sync::{Command, CommandResult, CommandStatus, PushRequest, PushResponse};
 use serde_json::json;
 use sqlx::{Acquire, PgConnection};
 use uuid::Uuid;
@@ -233,6 +233,12 @@ pub async fn push(
             .bind(env.seq)
             .execute(&mut *tx)
             .await?;
+        // The row the command acts on (the command itself when it cannot be decoded), so the
+        // audit log answers "who did what to which authorization / request / application".
+        let target = env
+            .command()
+            .map(|c| command_target(&c, user.user_id))
+            .unwrap_or(("command", env.command_id.to_string()));
         audit::append(
             &mut tx,
             AuditEntry {
@@ -240,8 +246,8 @@ pub async fn push(
                 actor_id: Some(user.user_id),
                 actor_name: None,
                 action: "sync.command",
-                target_type: Some("command"),
-                target_id: Some(env.command_id.to_string()),
+                target_type: Some(target.0),
+                target_id: Some(target.1),
                 details: json!({
                     "name": env.name, "seq": env.seq, "device_id": req.device_id,
                     "status": status, "code": code.map(|c| c.as_str()), "reason": details,
@@ -310,6 +316,28 @@ async fn register_device(state: &AppState, user: &AuthUser, device: Uuid) -> Api
 
 /// Where this transaction's changes sit in the feed, once committed: a pull whose cursor has
 /// reached it includes them.
+/// The entity and id a command acts on.
+fn command_target(c: &Command, caller: Uuid) -> (&'static str, String) {
+    let (kind, id) = match c {
+        Command::SiteCreate(f) | Command::SiteUpdate(f) => ("site", f.site_id),
+        Command::SiteDelete { site_id } => ("site", *site_id),
+        Command::MessageMarkRead { message_id } => ("message", *message_id),
+        Command::ProfileUpdate(_) => ("operator", caller),
+        Command::AuthorizationGrant(f) => ("authorization", f.authorization_id),
+        Command::AuthorizationRevoke {
+            authorization_id, ..
+        } => ("authorization", *authorization_id),
+        Command::RequestApprove { request_id, .. } | Command::RequestReject { request_id, .. } => {
+            ("authorization_request", *request_id)
+        }
+        Command::ApplicationCreate(f) => ("application", f.application_id),
+        Command::ApplicationUpdate(f) => ("application", f.application_id),
+        Command::ApplicationSetActive { application_id, .. } => ("application", *application_id),
+        Command::AnnouncementPublish(f) => ("announcement", f.announcement_id),
+    };
+    (kind, id.to_string())
+}
+
 async fn written_position(conn: &mut PgConnection, scope: &Scope) -> ApiResult<Option<String>> {
     // Only changes the sender's feed will serve count: a decision that also writes into an
     // operator's scope (a message) must not make the admin wait for a position their feed
