@@ -173,17 +173,7 @@ impl AdminOps {
         &self,
         operator_id: Uuid,
     ) -> Result<mr_protocol::auth::ApiKeyShown, CoreError> {
-        self.may(Permission::ManageApiKeys)?;
-        let path = format!("/api/v1/operators/{operator_id}/api-key/reveal");
-        self.session()
-            .authed(|api, token| {
-                let path = path.clone();
-                async move {
-                    api.post_json(&path, &serde_json::json!({}), Some(&token))
-                        .await
-                }
-            })
-            .await
+        self.api_key_call(operator_id, "reveal").await
     }
 
     /// R-A2: a new key for the operator; the old one fails from the next request and the
@@ -192,8 +182,16 @@ impl AdminOps {
         &self,
         operator_id: Uuid,
     ) -> Result<mr_protocol::auth::ApiKeyShown, CoreError> {
+        self.api_key_call(operator_id, "reset").await
+    }
+
+    async fn api_key_call(
+        &self,
+        operator_id: Uuid,
+        action: &str,
+    ) -> Result<mr_protocol::auth::ApiKeyShown, CoreError> {
         self.may(Permission::ManageApiKeys)?;
-        let path = format!("/api/v1/operators/{operator_id}/api-key/reset");
+        let path = format!("/api/v1/operators/{operator_id}/api-key/{action}");
         self.session()
             .authed(|api, token| {
                 let path = path.clone();

@@ -8,34 +8,13 @@ use common::headset::{expect_error, Headset};
 use common::{Ctx, Device};
 use mr_protocol::sync::{ApplicationEdit, ApplicationFields, Command, GrantFields};
 use mr_server::launch::fixture;
-use mr_server::testing::TestServer;
 use reqwest::StatusCode;
 use serde_json::json;
 use sqlx::PgPool;
 use uuid::Uuid;
 
 async fn setup(pool: &PgPool) -> (Ctx, Vec<fixture::FixtureAccount>) {
-    mr_server::uat::create_uat(pool, common::PW).await.unwrap();
-    let server = TestServer::spawn_with(pool.clone(), |c| {
-        c.rate_limit_operator_per_min = 0;
-        c.abuse_lock_enabled = false;
-    })
-    .await;
-    let accts = fixture::create(
-        pool,
-        &server.state.config.master_key,
-        2,
-        "500.00".parse().unwrap(),
-    )
-    .await
-    .unwrap();
-    (
-        Ctx {
-            server,
-            http: reqwest::Client::new(),
-        },
-        accts,
-    )
+    common::with_fixtures(pool, 2, "500.00").await
 }
 
 fn fields(id: Uuid, code: &str, price: &str) -> ApplicationFields {

@@ -7,30 +7,12 @@ mod common;
 use common::headset::Headset;
 use common::Ctx;
 use mr_server::launch::fixture;
-use mr_server::testing::TestServer;
 use reqwest::StatusCode;
 use serde_json::{json, Value};
 use sqlx::PgPool;
 
 async fn setup(pool: &PgPool) -> (Ctx, Vec<fixture::FixtureAccount>) {
-    mr_server::uat::create_uat(pool, common::PW).await.unwrap();
-    let server = TestServer::spawn_with(pool.clone(), |c| {
-        c.rate_limit_operator_per_min = 0;
-        c.abuse_lock_enabled = false;
-    })
-    .await;
-    let accts = fixture::create(
-        pool,
-        &server.state.config.master_key,
-        3,
-        "100.00".parse().unwrap(),
-    )
-    .await
-    .unwrap();
-    let c = Ctx {
-        server,
-        http: reqwest::Client::new(),
-    };
+    let (c, accts) = common::with_fixtures(pool, 3, "100.00").await;
     // Two launches by the first operator: two consumption entries of 20.00.
     let h = Headset::new(&c.server.base_url, accts[0].clone());
     for _ in 0..2 {

@@ -219,3 +219,33 @@ impl Device {
         r.body["results"][0].clone()
     }
 }
+
+/// The UAT accounts, a server with the launch rate limit and the abuse lock off (tests that
+/// launch a lot), and `n` fixture operators with `balance` each, a site and an authorization.
+pub async fn with_fixtures(
+    pool: &PgPool,
+    n: usize,
+    balance: &str,
+) -> (Ctx, Vec<mr_server::launch::fixture::FixtureAccount>) {
+    mr_server::uat::create_uat(pool, PW).await.unwrap();
+    let server = TestServer::spawn_with(pool.clone(), |c| {
+        c.rate_limit_operator_per_min = 0;
+        c.abuse_lock_enabled = false;
+    })
+    .await;
+    let accts = mr_server::launch::fixture::create(
+        pool,
+        &server.state.config.master_key,
+        n,
+        balance.parse().unwrap(),
+    )
+    .await
+    .unwrap();
+    (
+        Ctx {
+            server,
+            http: reqwest::Client::new(),
+        },
+        accts,
+    )
+}
