@@ -96,6 +96,7 @@ pub fn run() {
     tauri::Builder::default()
         .plugin(window_state_plugin())
         .plugin(tauri_plugin_dialog::init())
+        .plugin(tauri_plugin_notification::init())
         .plugin(tauri_plugin_updater::Builder::new().build())
         .setup(|app| {
             let dirs = dirs(app.handle())?;
@@ -165,6 +166,7 @@ pub fn run() {
             commands::admin::admin_api_key_reset,
             commands::admin::admin_announcements,
             commands::admin::admin_announcement_publish,
+            commands::notify::desktop_notify,
             commands::finance::finance_overview,
         ])
         .run(tauri::generate_context!())

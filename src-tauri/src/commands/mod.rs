@@ -4,6 +4,7 @@
 pub mod admin;
 pub mod finance;
 pub mod launcher;
+pub mod notify;
 pub mod operator;
 pub mod session;
 pub mod sync;

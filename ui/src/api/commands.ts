@@ -145,6 +145,8 @@ export const api = {
     call<void>('admin_authorization_revoke', { authorizationId, reason }),
   /** 授权申请审批: one page (limit 1 to 200); `awaiting` = requests still waiting in all. */
   adminRequests: (query: RequestQuery) => call<RequestPage>('admin_requests', { query }),
+  /** R-D8: an OS notification; false when the desktop could not show it. */
+  desktopNotify: (title: string, body: string) => call<boolean>('desktop_notify', { title, body }),
   /** Approves a pending request (expiresAt null = permanent); the new authorization's id. */
   adminRequestApprove: (requestId: string, expiresAt: string | null) =>
     call<string>('admin_request_approve', { requestId, expiresAt }),

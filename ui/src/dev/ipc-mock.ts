@@ -1662,6 +1662,9 @@ async function handle(cmd: string, payload: Payload): Promise<unknown> {
         mirror_counts: mirrorCounts(ws),
       }
     }
+    case 'desktop_notify':
+      // The browser preview has no OS notifications: as on a desktop without the service.
+      return false
     case 'admin_authorizations':
     case 'admin_authorization_grant':
     case 'admin_authorization_revoke':

@@ -434,6 +434,8 @@ const en: MessageSchema = {
     revokeFailed: 'Revoke failed: {message}',
   },
   requests: {
+    notifyTitle: 'New authorization requests',
+    notifyBody: '{count} new authorization request(s) waiting for a decision',
     title: 'Licence requests',
     subtitle: 'Review the licences operators ask for',
     offlineInfo: 'Decisions work offline too and sync once online; one that clashes with another admin\'s decision appears in the sync bar\'s Conflicts panel.',

@@ -432,6 +432,8 @@ const zhCN = {
     revokeFailed: '撤销失败：{message}',
   },
   requests: {
+    notifyTitle: '新的授权申请',
+    notifyBody: '有 {count} 条新的授权申请等待审批',
     title: '授权申请审批',
     subtitle: '审批运营商提交的应用授权申请',
     offlineInfo: '审批在离线时也可进行，联网后自动同步；若与其他管理员的决定冲突，会显示在顶部同步状态栏的“冲突”面板中。',

@@ -1,6 +1,7 @@
 import { defineStore } from 'pinia'
 import { computed, ref, shallowRef } from 'vue'
 import { api, toErrorBody } from '@/api/commands'
+import { i18n } from '@/i18n'
 import type { Conflict } from '@/api/generated/Conflict'
 import type { ErrorBody } from '@/api/generated/ErrorBody'
 import type { SyncStatus } from '@/api/generated/SyncStatus'
@@ -118,14 +119,29 @@ export const useSyncStore = defineStore('sync', () => {
     }
   }
 
+  /** The count has been read once in this session: later rises are new requests (R-D8). */
+  let awaitingKnown = false
+
   async function loadAwaiting(): Promise<void> {
     if (workspace.value !== 'admin') return
     try {
       // the page's `awaiting` is a count over the cache with queued decisions taken off
-      awaiting.value = (await api.adminRequests({ status: 'pending', offset: 0, limit: 1 })).awaiting
+      const next = (await api.adminRequests({ status: 'pending', offset: 0, limit: 1 })).awaiting
+      const arrived = awaitingKnown ? next - awaiting.value : 0
+      awaiting.value = next
+      awaitingKnown = true
+      if (arrived > 0) notifyRequests(arrived)
     } catch {
       // the badge keeps its last value
     }
+  }
+
+  /** A desktop notification when requests arrived with a sync; the badge tells either way. */
+  function notifyRequests(count: number): void {
+    const t = i18n.global.t
+    api
+      .desktopNotify(t('requests.notifyTitle'), t('requests.notifyBody', { count }))
+      .catch(() => undefined)
   }
 
   /** The menu badges of this workspace. */
@@ -177,6 +193,7 @@ export const useSyncStore = defineStore('sync', () => {
       conflicts.value = []
       unread.value = 0
       awaiting.value = 0
+      awaitingKnown = false
     }
     if (!timer) {
       baseMs = intervalMs
