@@ -259,7 +259,7 @@ impl AdminOps {
         let created = self.queued_grants(&mut tx, &queued, now).await?;
         tx.commit().await?;
         match op {
-            None => return Err(not_found("operator_id", operator_id)),
+            None => return Err(CoreError::not_cached("operator_id", operator_id)),
             Some(o) if o.status != "active" => {
                 return Err(CoreError::Invalid {
                     code: ErrorCode::AccountClosed,
@@ -270,7 +270,7 @@ impl AdminOps {
             Some(_) => {}
         }
         match app {
-            None => return Err(not_found("application_id", application_id)),
+            None => return Err(CoreError::not_cached("application_id", application_id)),
             Some(a) if !a.is_active => {
                 return Err(invalid("application_id", "the application is deactivated"))
             }
@@ -356,7 +356,7 @@ impl AdminOps {
         page.items
             .into_iter()
             .next()
-            .ok_or_else(|| not_found("authorization_id", id))
+            .ok_or_else(|| CoreError::not_cached("authorization_id", id))
     }
 
     /// R-A4: approves a pending request (offline too), optionally until `expires_at`.
@@ -400,7 +400,7 @@ impl AdminOps {
         let queued = overlay::queued(&outbox::entries(&mut tx).await?);
         tx.commit().await?;
         let Some(row) = row else {
-            return Err(not_found("request_id", request_id));
+            return Err(CoreError::not_cached("request_id", request_id));
         };
         let decided_here = admin_overlay::decisions(&queued)
             .iter()
@@ -428,14 +428,6 @@ fn invalid(field: &'static str, reason: &str) -> CoreError {
         code: ErrorCode::ValidationFailed,
         field,
         reason: reason.into(),
-    }
-}
-
-fn not_found(field: &'static str, id: Uuid) -> CoreError {
-    CoreError::Invalid {
-        code: ErrorCode::NotFound,
-        field,
-        reason: format!("{id} is not in the local cache"),
     }
 }
 

@@ -85,14 +85,8 @@ impl AdminOps {
         input: AnnouncementInput,
     ) -> Result<AnnouncementView, CoreError> {
         self.may(Permission::PublishAnnouncements)?;
-        let (title, body) =
-            mr_domain::validate::announcement(&input.title, &input.body).map_err(|e| {
-                CoreError::Invalid {
-                    code: e.code,
-                    field: e.field,
-                    reason: e.reason.to_string(),
-                }
-            })?;
+        let (title, body) = mr_domain::validate::announcement(&input.title, &input.body)
+            .map_err(CoreError::from)?;
         let id = Uuid::now_v7();
         let _queue = self.session().lock_queue().await;
         self.session()

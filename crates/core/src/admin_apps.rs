@@ -4,7 +4,7 @@
 
 use chrono::Utc;
 use mr_domain::application::{self, ApplicationDraft};
-use mr_domain::{DomainError, ErrorCode, Permission};
+use mr_domain::{ErrorCode, Permission};
 use mr_protocol::sync::{ApplicationEdit, ApplicationFields, Command};
 use uuid::Uuid;
 
@@ -12,14 +12,6 @@ use crate::admin::AdminOps;
 use crate::admin_views::{ApplicationDetail, ApplicationInput, ApplicationView, PriceChangeView};
 use crate::error::CoreError;
 use crate::{admin_overlay, admin_read, outbox, overlay};
-
-fn domain(e: DomainError) -> CoreError {
-    CoreError::Invalid {
-        code: e.code,
-        field: e.field,
-        reason: e.reason.to_string(),
-    }
-}
 
 fn draft(input: &ApplicationInput) -> Result<ApplicationDraft, CoreError> {
     ApplicationDraft::parse(
@@ -29,7 +21,7 @@ fn draft(input: &ApplicationInput) -> Result<ApplicationDraft, CoreError> {
         input.min_players,
         input.max_players,
     )
-    .map_err(domain)
+    .map_err(CoreError::from)
 }
 
 impl AdminOps {
@@ -62,7 +54,7 @@ impl AdminOps {
         let application = apps
             .into_iter()
             .find(|a| a.id == id)
-            .ok_or_else(|| missing(id))?;
+            .ok_or_else(|| CoreError::not_cached("application_id", id))?;
         let mut conn = self.session().cache().pool().acquire().await?;
         let active_authorizations =
             admin_read::usable_authorizations_of(&mut conn, id, Utc::now()).await?;
@@ -78,7 +70,7 @@ impl AdminOps {
             .await?
             .into_iter()
             .find(|a| a.id == id)
-            .ok_or_else(|| missing(id))
+            .ok_or_else(|| CoreError::not_cached("application_id", id))
     }
 
     /// R-A3: adds an application (offline too); its code must be new.
@@ -87,7 +79,9 @@ impl AdminOps {
         input: ApplicationInput,
     ) -> Result<ApplicationView, CoreError> {
         self.may(Permission::ManageApplications)?;
-        let code = application::code(&input.code).map_err(domain)?.to_string();
+        let code = application::code(&input.code)
+            .map_err(CoreError::from)?
+            .to_string();
         let d = draft(&input)?;
         let id = Uuid::now_v7();
         let _queue = self.session().lock_queue().await;
@@ -156,14 +150,6 @@ impl AdminOps {
             })
             .await?;
         self.application(id).await
-    }
-}
-
-fn missing(id: Uuid) -> CoreError {
-    CoreError::Invalid {
-        code: ErrorCode::NotFound,
-        field: "application_id",
-        reason: format!("{id} is not in the local cache"),
     }
 }
 

@@ -96,6 +96,17 @@ impl CoreError {
     }
 }
 
+impl CoreError {
+    /// A row the request names is not in the local cache (deleted, or not synced yet).
+    pub(crate) fn not_cached(field: &'static str, id: uuid::Uuid) -> CoreError {
+        CoreError::Invalid {
+            code: ErrorCode::NotFound,
+            field,
+            reason: format!("{id} is not in the local cache"),
+        }
+    }
+}
+
 impl From<DomainError> for CoreError {
     fn from(e: DomainError) -> Self {
         CoreError::Invalid {

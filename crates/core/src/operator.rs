@@ -100,7 +100,7 @@ impl OperatorOps {
             .await?
             .into_iter()
             .find(|s| s.id == site_id)
-            .ok_or_else(|| not_found("site_id", site_id))
+            .ok_or_else(|| CoreError::not_cached("site_id", site_id))
     }
 
     /// Names are unique among the operator's sites that are not deleted, including the ones
@@ -202,10 +202,10 @@ impl OperatorOps {
         let row = mirror::message(&mut tx, id).await?;
         let queued = overlay::queued(&outbox::entries(&mut tx).await?);
         tx.commit().await?;
-        let row = row.ok_or_else(|| not_found("message_id", id))?;
+        let row = row.ok_or_else(|| CoreError::not_cached("message_id", id))?;
         overlay::messages(vec![row], &queued)
             .pop()
-            .ok_or_else(|| not_found("message_id", id))
+            .ok_or_else(|| CoreError::not_cached("message_id", id))
     }
 
     // ----- profile (R-O1) -----
@@ -230,14 +230,6 @@ impl OperatorOps {
             .queue_locked(&Command::ProfileUpdate(fields))
             .await?;
         self.profile().await
-    }
-}
-
-fn not_found(field: &'static str, id: Uuid) -> CoreError {
-    CoreError::Invalid {
-        code: ErrorCode::NotFound,
-        field,
-        reason: format!("{id} is not in the local cache"),
     }
 }
 
