@@ -323,6 +323,17 @@ impl App {
         Ok(())
     }
 
+    /// Presses Escape in the focused element (closes the top dialog or drawer).
+    pub async fn key_escape(&self) -> anyhow::Result<()> {
+        self.client
+            .active_element()
+            .await?
+            .send_keys("\u{E00C}")
+            .await?;
+        tokio::time::sleep(Duration::from_millis(400)).await;
+        Ok(())
+    }
+
     /// Switches to the window whose URL hash names `workspace`, waiting for it to appear.
     pub async fn switch_to_workspace(&self, workspace: &str) -> anyhow::Result<()> {
         let started = Instant::now();

@@ -662,7 +662,22 @@ async fn e2e_a12_transactions_filter_totals_and_export_to_a_file(
         .filter_map(|e| e.ok().map(|e| e.path()))
         .find(|p| p.extension().is_some_and(|e| e == "xlsx"))
         .context("an Excel file in the export folder")?;
-    anyhow::ensure!(std::fs::read(&xlsx)?.starts_with(b"PK"), "an xlsx is a zip");
+    let mut book: calamine::Xlsx<_> =
+        calamine::open_workbook(&xlsx).context("reading the workbook")?;
+    use calamine::Reader;
+    let sheet = book.worksheet_range("交易记录")?;
+    let rows: Vec<Vec<String>> = sheet
+        .rows()
+        .map(|r| r.iter().map(|c| c.to_string()).collect())
+        .collect();
+    assert_eq!(rows.len(), 4, "header + 3 rows: {rows:?}");
+    assert_eq!(
+        rows[0][..5],
+        ["时间", "运营商账号", "运营商名称", "类型", "金额"]
+    );
+    for r in &rows[1..] {
+        assert_eq!((r[3].as_str(), r[4].as_str()), ("消费", "-20"), "{r:?}");
+    }
     app.close().await
 }
 

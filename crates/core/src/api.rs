@@ -165,6 +165,18 @@ impl ApiClient {
         Self::json(resp).await
     }
 
+    pub async fn put_json<B: Serialize + ?Sized, T: DeserializeOwned>(
+        &self,
+        path: &str,
+        body: &B,
+        bearer: Option<&str>,
+    ) -> Result<T, CoreError> {
+        let resp = self
+            .send(self.request(Method::PUT, path, bearer).json(body))
+            .await?;
+        Self::json(resp).await
+    }
+
     pub async fn login(&self, req: &LoginRequest) -> Result<LoginResponse, CoreError> {
         self.post_json(paths::LOGIN, req, None).await
     }

@@ -11,6 +11,7 @@
 //! ([`Core::set_background_sync`]) each session runs it by itself ([`sync_loop`]).
 
 pub mod admin;
+pub mod admin_accounts;
 pub mod admin_announcements;
 pub mod admin_apps;
 pub mod admin_overlay;
@@ -29,6 +30,7 @@ pub mod overlay;
 pub mod secrets;
 pub mod session;
 pub mod settings;
+pub mod statistics;
 pub mod sync;
 pub mod sync_loop;
 pub mod transactions;

@@ -108,11 +108,11 @@ enum Sink {
     Xlsx(Box<Workbook>, u32),
 }
 
-fn xlsx_error(e: XlsxError) -> CoreError {
+pub(crate) fn xlsx_error(e: XlsxError) -> CoreError {
     CoreError::Io(format!("Excel file: {e}"))
 }
 
-fn io_error(e: std::io::Error) -> CoreError {
+pub(crate) fn io_error(e: std::io::Error) -> CoreError {
     CoreError::Io(e.to_string())
 }
 

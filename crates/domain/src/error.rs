@@ -67,6 +67,8 @@ codes! {
     AuthorizationNotActive = 409, "该授权已被撤销或已过期", "This authorization is already revoked or expired";
     RequestAlreadyDecided = 409, "该申请已被处理", "This request has already been handled";
     ApplicationCodeTaken = 409, "应用编码已被使用", "This application code is already in use";
+    // Staff accounts
+    SelfActionForbidden = 409, "不能停用自己的账号", "You cannot disable your own account";
     // Launch API (kept as headsets in the field know them)
     InvalidApiKey = 401, "API Key 无效", "Invalid API key";
     InvalidSignature = 400, "签名验证失败", "Signature verification failed";
@@ -152,6 +154,7 @@ names! {
     AuthorizationNotActive => "AUTHORIZATION_NOT_ACTIVE",
     RequestAlreadyDecided => "REQUEST_ALREADY_DECIDED",
     ApplicationCodeTaken => "APPLICATION_CODE_TAKEN",
+    SelfActionForbidden => "SELF_ACTION_FORBIDDEN",
     InvalidApiKey => "INVALID_API_KEY",
     InvalidSignature => "INVALID_SIGNATURE",
     TimestampExpired => "TIMESTAMP_EXPIRED",

@@ -1,7 +1,7 @@
 //! Authentication, registration and account bodies (`/api/v1/auth/*`, `/api/v1/operators`, `/api/v1/staff`).
 
 use chrono::{DateTime, Utc};
-use mr_domain::{Role, Workspace};
+use mr_domain::{Role, Tier, Workspace};
 use serde::{Deserialize, Serialize};
 use ts_rs::TS;
 use uuid::Uuid;
@@ -99,8 +99,60 @@ pub struct StaffAccount {
     pub username: String,
     pub display_name: String,
     pub role: Role,
+    /// `active` or `disabled`.
     pub status: String,
     pub created_at: DateTime<Utc>,
+    #[serde(default)]
+    pub last_login_at: Option<DateTime<Utc>>,
+}
+
+/// A super admin sets a staff member's new password (R-A9); their sessions end.
+#[derive(Debug, Clone, Serialize, Deserialize, TS)]
+#[serde(deny_unknown_fields)]
+pub struct ResetPasswordRequest {
+    pub password: String,
+}
+
+/// Disables (sessions end, logins refused) or re-enables a staff account (R-A9).
+#[derive(Debug, Clone, Serialize, Deserialize, TS)]
+#[serde(deny_unknown_fields)]
+pub struct StaffStatusRequest {
+    pub disabled: bool,
+}
+
+/// An admin creates an operator account (R-A1); the answer carries the API key, shown once.
+#[derive(Debug, Clone, Serialize, Deserialize, TS)]
+#[serde(deny_unknown_fields)]
+pub struct CreateOperatorRequest {
+    pub username: String,
+    pub password: String,
+    pub display_name: String,
+    #[serde(default)]
+    #[ts(optional)]
+    pub contact_name: Option<String>,
+    pub phone: String,
+    pub email: String,
+    pub tier: Tier,
+}
+
+/// An admin edits an operator's details and tier (R-A1).
+#[derive(Debug, Clone, Serialize, Deserialize, TS)]
+#[serde(deny_unknown_fields)]
+pub struct UpdateOperatorRequest {
+    pub display_name: String,
+    #[serde(default)]
+    #[ts(optional)]
+    pub contact_name: Option<String>,
+    pub phone: String,
+    pub email: String,
+    pub tier: Tier,
+}
+
+/// Locking or unlocking an operator needs a reason (R-A1, R-L10); it goes to the audit log.
+#[derive(Debug, Clone, Serialize, Deserialize, TS)]
+#[serde(deny_unknown_fields)]
+pub struct LockRequest {
+    pub reason: String,
 }
 
 /// An operator's API key in clear: after a reset (shown once) or an audited reveal (R-A2).

@@ -10,6 +10,7 @@ pub mod home;
 pub mod ipc;
 pub mod launch;
 pub mod rows;
+pub mod statistics;
 pub mod sync;
 pub mod transactions;
 
@@ -110,6 +111,11 @@ pub mod export {
             auth::CreateStaffRequest,
             auth::StaffAccount,
             auth::ApiKeyShown,
+            auth::ResetPasswordRequest,
+            auth::StaffStatusRequest,
+            auth::CreateOperatorRequest,
+            auth::UpdateOperatorRequest,
+            auth::LockRequest,
             home::OperatorProfile,
             home::OperatorHome,
             home::AdminOverview,
@@ -140,6 +146,17 @@ pub mod export {
             transactions::TransactionRow,
             transactions::TransactionTotals,
             transactions::TransactionPage,
+            statistics::StatisticsQuery,
+            statistics::Granularity,
+            statistics::StatisticsTotals,
+            statistics::AppStat,
+            statistics::PlayerCountStat,
+            statistics::AppPlayersCell,
+            statistics::SitePoint,
+            statistics::SiteSeries,
+            statistics::OperatorStat,
+            statistics::OperatorAppCell,
+            statistics::Statistics,
         );
         Ok(())
     }

@@ -26,6 +26,7 @@ pub fn build_router(state: AppState) -> Router {
         .merge(crate::auth::routes::router())
         .merge(crate::accounts::routes::router())
         .merge(crate::accounts::security::router())
+        .merge(crate::accounts::manage::router())
         .merge(crate::overview::routes::router())
         .merge(crate::sync::routes::router())
         .merge(crate::launch::routes::router())

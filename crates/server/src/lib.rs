@@ -75,7 +75,8 @@ pub async fn serve(config: Config) -> anyhow::Result<()> {
     };
     let bind = config.bind;
     let state = AppState::new(pool.clone(), config, telemetry::metrics_handle(), redis).await?;
-    launch::ending::spawn_estimator(pool);
+    launch::ending::spawn_estimator(pool.clone());
+    overview::statistics::spawn_rollups(pool);
     let app = app::build_router(state);
     let listener = tokio::net::TcpListener::bind(bind)
         .await

@@ -180,6 +180,23 @@ async fn create_reprice_and_deactivate_follow_through_to_launches_history_and_me
             .all(|(_, ip, t)| ip.is_some() && t == "application"),
         "{audited:?}"
     );
+    // Each row keeps the application as it was before and after the command.
+    let states: Vec<(Option<String>, Option<String>)> = sqlx::query_as(
+        "SELECT before->>'unit_price', after->>'unit_price' FROM audit_log
+          WHERE action = 'sync.command' AND target_id = $1 ORDER BY id",
+    )
+    .bind(app.to_string())
+    .fetch_all(&pool)
+    .await
+    .unwrap();
+    assert_eq!(states[0], (None, Some("30.00".into())), "{states:?}");
+    // (the second command was refused: nothing changed, no state after)
+    assert_eq!(states[1], (Some("30.00".into()), None), "{states:?}");
+    assert_eq!(
+        states[2],
+        (Some("30.00".into()), Some("25.50".into())),
+        "{states:?}"
+    );
     // An edit that keeps the price writes no history and no message.
     admin
         .push(&c, Command::ApplicationUpdate(edit(app, "25.50")))

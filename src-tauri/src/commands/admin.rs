@@ -10,6 +10,7 @@ use mr_core::transactions::{ExportFormat, ExportReport};
 use mr_core::Core;
 use mr_protocol::home::AdminOverview;
 use mr_protocol::rows::ApplicationRow;
+use mr_protocol::statistics::{Statistics, StatisticsQuery};
 use mr_protocol::transactions::{TransactionPage, TransactionQuery};
 use tauri::Emitter;
 use tauri::State;
@@ -171,8 +172,38 @@ pub async fn admin_transactions(
     ops.transactions(query).await.or_body(&core)
 }
 
-/// Asks where to save (the native save dialog; `MR_EXPORT_DIR` names a folder instead, for
-/// unattended runs), then writes the file, sending `export-progress` `{done, total}` events to
+/// Where to save an export: the native save dialog, or the folder `MR_EXPORT_DIR` names (for
+/// unattended runs). `None` when the user cancels.
+async fn save_path(
+    app: &tauri::AppHandle,
+    window: &tauri::Window,
+    core: &Core,
+    name: &str,
+    filter: &str,
+    ext: &str,
+) -> CmdResult<Option<std::path::PathBuf>> {
+    if let Some(dir) = std::env::var_os("MR_EXPORT_DIR") {
+        std::fs::create_dir_all(&dir)
+            .map_err(|e| mr_core::CoreError::Io(e.to_string()))
+            .or_body(core)?;
+        return Ok(Some(std::path::PathBuf::from(dir).join(name)));
+    }
+    let dialog = app
+        .dialog()
+        .file()
+        .set_parent(window)
+        .set_file_name(name)
+        .add_filter(filter, &[ext]);
+    Ok(
+        tauri::async_runtime::spawn_blocking(move || dialog.blocking_save_file())
+            .await
+            .map_err(|e| mr_core::CoreError::Io(e.to_string()))
+            .or_body(core)?
+            .and_then(|p| p.into_path().ok()),
+    )
+}
+
+/// Asks where to save (see [`save_path`]), then writes the file, sending `export-progress` `{done, total}` events to
 /// the window. `None` when the user cancels the dialog.
 #[tauri::command]
 pub async fn admin_transactions_export(
@@ -188,28 +219,8 @@ pub async fn admin_transactions_export(
         "交易记录_{}.{ext}",
         chrono::Local::now().format("%Y%m%d_%H%M%S")
     );
-    let path = match std::env::var_os("MR_EXPORT_DIR") {
-        Some(dir) => {
-            std::fs::create_dir_all(&dir)
-                .map_err(|e| mr_core::CoreError::Io(e.to_string()))
-                .or_body(&core)?;
-            Some(std::path::PathBuf::from(dir).join(&name))
-        }
-        None => {
-            let dialog = app
-                .dialog()
-                .file()
-                .set_parent(&window)
-                .set_file_name(&name)
-                .add_filter(if ext == "xlsx" { "Excel" } else { "CSV" }, &[ext]);
-            tauri::async_runtime::spawn_blocking(move || dialog.blocking_save_file())
-                .await
-                .map_err(|e| mr_core::CoreError::Io(e.to_string()))
-                .or_body(&core)?
-                .and_then(|p| p.into_path().ok())
-        }
-    };
-    let Some(path) = path else {
+    let filter = if ext == "xlsx" { "Excel" } else { "CSV" };
+    let Some(path) = save_path(&app, &window, &core, &name, filter, ext).await? else {
         return Ok(None);
     };
     let report = ops
@@ -222,6 +233,36 @@ pub async fn admin_transactions_export(
         .await
         .or_body(&core)?;
     Ok(Some(report))
+}
+
+// 统计分析 (R-A8): aggregated by the server; needs the network.
+
+#[tauri::command]
+pub async fn admin_statistics(
+    core: State<'_, Core>,
+    query: StatisticsQuery,
+) -> CmdResult<Statistics> {
+    let ops = core.admin().await.or_body(&core)?;
+    ops.statistics(query).await.or_body(&core)
+}
+
+/// The range's statistics as an Excel workbook, one sheet per section. `None` = cancelled.
+#[tauri::command]
+pub async fn admin_statistics_export(
+    app: tauri::AppHandle,
+    window: tauri::Window,
+    core: State<'_, Core>,
+    query: StatisticsQuery,
+) -> CmdResult<Option<ExportReport>> {
+    let ops = core.admin().await.or_body(&core)?;
+    let name = format!("统计分析_{}_{}.xlsx", query.from, query.to);
+    let Some(path) = save_path(&app, &window, &core, &name, "Excel", "xlsx").await? else {
+        return Ok(None);
+    };
+    ops.export_statistics(query, &path)
+        .await
+        .or_body(&core)
+        .map(Some)
 }
 
 // API keys (R-A2): online, audited by the server.

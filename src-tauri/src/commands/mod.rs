@@ -2,6 +2,7 @@
 //! maps the error to an `ErrorBody` (see `crate::error`). No business rule lives here.
 
 pub mod admin;
+pub mod admin_accounts;
 pub mod finance;
 pub mod launcher;
 pub mod notify;

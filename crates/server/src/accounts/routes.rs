@@ -2,6 +2,7 @@ use axum::extract::{Path, State};
 use axum::http::StatusCode;
 use axum::routing::{get, post};
 use axum::Router;
+use mr_domain::Tier;
 use mr_protocol::auth::{
     CreateStaffRequest, RegisterOperatorRequest, RegisterOperatorResponse, StaffAccount,
 };
@@ -17,8 +18,14 @@ use crate::state::AppState;
 pub fn router() -> Router<AppState> {
     Router::new()
         .route("/api/v1/operators/register", post(register))
-        .route("/api/v1/operators/{id}", get(get_operator))
-        .route("/api/v1/staff", post(create_staff))
+        .route(
+            "/api/v1/operators/{id}",
+            get(get_operator).put(super::manage::update_operator),
+        )
+        .route(
+            "/api/v1/staff",
+            post(create_staff).get(super::manage::list_staff),
+        )
 }
 
 async fn register(
@@ -26,7 +33,7 @@ async fn register(
     meta: ClientMeta,
     Json(req): Json<RegisterOperatorRequest>,
 ) -> ApiResult<(StatusCode, Json<RegisterOperatorResponse>)> {
-    let r = service::register_operator(&state, &req, &meta).await?;
+    let r = service::create_operator(&state, &req, Tier::Trial, None, &meta).await?;
     Ok((
         StatusCode::CREATED,
         Json(RegisterOperatorResponse {

@@ -1,4 +1,5 @@
-//! API-key resets (R-O2, R-A2) and unlocking an operator (R-L10: only an administrator).
+//! API-key resets (R-O2, R-A2) and locking / unlocking an operator (R-A1; R-L10: only an
+//! administrator unlocks).
 //!
 //! A reset replaces the stored ciphertext and lookup hash in one statement, so the old key
 //! stops working for the very next request: the launch path looks keys up by hash and the
@@ -8,7 +9,8 @@ use axum::extract::{Path, State};
 use axum::routing::post;
 use axum::Router;
 use mr_domain::{ErrorCode, Permission, Role};
-use serde::Deserialize;
+use mr_protocol::auth::LockRequest;
+use mr_protocol::home::OperatorProfile;
 use serde_json::json;
 use uuid::Uuid;
 
@@ -23,16 +25,12 @@ pub fn router() -> Router<AppState> {
     Router::new()
         .route("/api/v1/operators/{id}/api-key/reset", post(reset_key))
         .route("/api/v1/operators/{id}/api-key/reveal", post(reveal_key))
+        .route("/api/v1/operators/{id}/lock", post(lock))
         .route("/api/v1/operators/{id}/unlock", post(unlock))
 }
 
 /// Shown once after a reset; only its last four characters are kept readable.
 pub use mr_protocol::auth::ApiKeyShown as ApiKeyReset;
-
-#[derive(Debug, Deserialize)]
-pub struct UnlockRequest {
-    pub reason: String,
-}
 
 async fn reset_key(
     State(state): State<AppState>,
@@ -145,16 +143,44 @@ async fn reveal_key(
     }))
 }
 
+async fn lock(
+    State(state): State<AppState>,
+    user: AuthUser,
+    meta: ClientMeta,
+    id: Result<Path<Uuid>, axum::extract::rejection::PathRejection>,
+    Json(req): Json<LockRequest>,
+) -> ApiResult<Json<OperatorProfile>> {
+    let Path(id) = id.map_err(ApiError::from)?;
+    set_locked(&state, &user, &meta, id, &req.reason, true)
+        .await
+        .map(Json)
+}
+
 async fn unlock(
     State(state): State<AppState>,
     user: AuthUser,
     meta: ClientMeta,
     id: Result<Path<Uuid>, axum::extract::rejection::PathRejection>,
-    Json(req): Json<UnlockRequest>,
-) -> ApiResult<Json<serde_json::Value>> {
+    Json(req): Json<LockRequest>,
+) -> ApiResult<Json<OperatorProfile>> {
     let Path(id) = id.map_err(ApiError::from)?;
+    set_locked(&state, &user, &meta, id, &req.reason, false)
+        .await
+        .map(Json)
+}
+
+/// An administrator locks (launches refused with OPERATOR_LOCKED) or unlocks an operator, with
+/// a reason that goes to the audit row and, for a lock, to the operator's message centre.
+async fn set_locked(
+    state: &AppState,
+    user: &AuthUser,
+    meta: &ClientMeta,
+    id: Uuid,
+    reason: &str,
+    lock: bool,
+) -> ApiResult<OperatorProfile> {
     user.require(Permission::ManageOperators)?;
-    let reason = req.reason.trim();
+    let reason = reason.trim();
     if reason.is_empty() || reason.chars().count() > 500 {
         return Err(ApiError::with(
             ErrorCode::ValidationFailed,
@@ -162,44 +188,83 @@ async fn unlock(
         ));
     }
     let mut tx = state.pool.begin().await?;
-    let before: Option<(bool, Option<String>)> =
-        sqlx::query_as("SELECT is_locked, locked_reason FROM operators WHERE id = $1 FOR UPDATE")
-            .bind(id)
-            .fetch_optional(&mut *tx)
-            .await?;
-    let Some((locked, locked_reason)) = before else {
-        return Err(ApiError::new(ErrorCode::NotFound));
-    };
-    if !locked {
-        return Err(ApiError::with(
-            ErrorCode::Conflict,
-            json!({ "reason": "the operator is not locked" }),
-        ));
-    }
-    sqlx::query(
-        "UPDATE operators SET is_locked = false, locked_at = NULL, locked_by = NULL,
-                              locked_reason = NULL, updated_at = now()
-          WHERE id = $1",
+    let before: Option<(bool, Option<String>, String)> = sqlx::query_as(
+        "SELECT is_locked, locked_reason, status FROM operators WHERE id = $1 FOR UPDATE",
     )
     .bind(id)
-    .execute(&mut *tx)
+    .fetch_optional(&mut *tx)
     .await?;
+    let Some((locked, locked_reason, status)) = before else {
+        return Err(ApiError::new(ErrorCode::NotFound));
+    };
+    if status != "active" {
+        return Err(ErrorCode::AccountClosed.into());
+    }
+    if locked == lock {
+        let why = if lock {
+            "the operator is already locked"
+        } else {
+            "the operator is not locked"
+        };
+        return Err(ApiError::with(
+            ErrorCode::Conflict,
+            json!({ "reason": why }),
+        ));
+    }
+    if lock {
+        sqlx::query(
+            "UPDATE operators SET is_locked = true, locked_at = now(), locked_by = $2,
+                                  locked_reason = $3, updated_at = now()
+              WHERE id = $1",
+        )
+        .bind(id)
+        .bind(user.user_id)
+        .bind(reason)
+        .execute(&mut *tx)
+        .await?;
+        sqlx::query(
+            "INSERT INTO messages (operator_id, kind, title, body) VALUES ($1, 'system', $2, $3)",
+        )
+        .bind(id)
+        .bind("账号已被管理员锁定")
+        .bind(format!(
+            "您的账号已被管理员锁定，锁定期间头显无法启动游戏。原因：{reason}。如有疑问请联系平台客服。"
+        ))
+        .execute(&mut *tx)
+        .await?;
+    } else {
+        sqlx::query(
+            "UPDATE operators SET is_locked = false, locked_at = NULL, locked_by = NULL,
+                                  locked_reason = NULL, updated_at = now()
+              WHERE id = $1",
+        )
+        .bind(id)
+        .execute(&mut *tx)
+        .await?;
+    }
     audit::append(
         &mut tx,
         AuditEntry {
             actor_kind: "staff",
             actor_id: Some(user.user_id),
             actor_name: None,
-            action: "operator.unlock",
+            action: if lock {
+                "operator.lock"
+            } else {
+                "operator.unlock"
+            },
             target_type: Some("operator"),
             target_id: Some(id.to_string()),
             details: json!({ "reason": reason }),
-            before: Some(json!({ "is_locked": true, "locked_reason": locked_reason })),
-            after: Some(json!({ "is_locked": false })),
+            before: Some(json!({ "is_locked": locked, "locked_reason": locked_reason })),
+            after: Some(json!({ "is_locked": lock, "locked_reason": lock.then_some(reason) })),
         },
-        &meta,
+        meta,
     )
     .await?;
+    let profile = super::service::operator_profile(&mut tx, mr_domain::OperatorId(id))
+        .await?
+        .ok_or_else(|| ApiError::new(ErrorCode::NotFound))?;
     tx.commit().await?;
-    Ok(Json(json!({ "operator_id": id, "is_locked": false })))
+    Ok(profile)
 }

@@ -15,7 +15,7 @@ use crate::error::{ApiError, ApiResult};
 use crate::state::AppState;
 
 /// Collects every failing field so a form can show all its errors at once.
-fn check_all(checks: &[Result<(), DomainError>]) -> ApiResult<()> {
+pub(super) fn check_all(checks: &[Result<(), DomainError>]) -> ApiResult<()> {
     let mut fields = Map::new();
     let mut code = ErrorCode::ValidationFailed;
     for e in checks.iter().filter_map(|r| r.as_ref().err()) {
@@ -111,16 +111,33 @@ pub struct Registered {
     pub api_key: String,
 }
 
-pub async fn register_operator(
+/// The optional contact name as stored: trimmed, absent when blank.
+pub(super) fn contact_name(raw: Option<&str>) -> Option<&str> {
+    raw.map(str::trim).filter(|s| !s.is_empty())
+}
+
+/// The operator row locked for a change.
+pub async fn operator_profile_locked(
+    conn: &mut PgConnection,
+    id: OperatorId,
+) -> ApiResult<Option<OperatorProfile>> {
+    sqlx::query("SELECT 1 FROM operators WHERE id = $1 FOR UPDATE")
+        .bind(id.0)
+        .execute(&mut *conn)
+        .await?;
+    operator_profile(conn, id).await
+}
+
+/// A new operator account with its API key: self-registered (`by` None, trial tier) or
+/// created by an administrator (any tier; the audit row names them).
+pub async fn create_operator(
     state: &AppState,
     req: &RegisterOperatorRequest,
+    tier: Tier,
+    by: Option<&AuthUser>,
     meta: &ClientMeta,
 ) -> ApiResult<Registered> {
-    let contact = req
-        .contact_name
-        .as_deref()
-        .map(str::trim)
-        .filter(|s| !s.is_empty());
+    let contact = contact_name(req.contact_name.as_deref());
     check_all(&[
         validate::username(&req.username).map(|_| ()),
         validate::password(&req.password).map(|_| ()),
@@ -143,8 +160,8 @@ pub async fn register_operator(
     let mut tx = state.pool.begin().await?;
     let inserted = sqlx::query(
         "INSERT INTO operators (id, username, password_hash, display_name, contact_name, phone, email,
-                                api_key_ciphertext, api_key_nonce, api_key_hash, api_key_last4)
-         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)",
+                                api_key_ciphertext, api_key_nonce, api_key_hash, api_key_last4, tier)
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12)",
     )
     .bind(id.0)
     .bind(req.username.trim())
@@ -157,6 +174,7 @@ pub async fn register_operator(
     .bind(&key.nonce)
     .bind(&key.lookup_hash)
     .bind(&key.last4)
+    .bind(tier.as_str())
     .execute(&mut *tx)
     .await;
     match inserted {
@@ -168,25 +186,37 @@ pub async fn register_operator(
         }
         other => other?,
     };
+    let profile = operator_profile(&mut tx, id)
+        .await?
+        .ok_or_else(|| ApiError::internal("register", "row vanished"))?;
+    let (actor_kind, actor_id, actor_name, action) = match by {
+        Some(staff) => ("staff", staff.user_id, None, "operator.create"),
+        None => (
+            "operator",
+            id.0,
+            Some(req.username.trim()),
+            "operator.register",
+        ),
+    };
     audit::append(
         &mut tx,
         AuditEntry {
-            actor_kind: "operator",
-            actor_id: Some(id.0),
-            actor_name: Some(req.username.trim()),
-            action: "operator.register",
+            actor_kind,
+            actor_id: Some(actor_id),
+            actor_name,
+            action,
             target_type: Some("operator"),
             target_id: Some(id.to_string()),
             details: json!({ "display_name": req.display_name.trim() }),
             before: None,
-            after: None,
+            after: Some(json!({
+                "username": profile.username, "display_name": profile.display_name,
+                "tier": profile.tier, "phone": profile.phone, "email": profile.email,
+            })),
         },
         meta,
     )
     .await?;
-    let profile = operator_profile(&mut tx, id)
-        .await?
-        .ok_or_else(|| ApiError::internal("register", "row vanished"))?;
     tx.commit().await?;
     Ok(Registered {
         profile,
@@ -243,6 +273,7 @@ pub async fn create_staff(
         role: req.role,
         status: "active".into(),
         created_at,
+        last_login_at: None,
     };
     audit::append(
         &mut tx,

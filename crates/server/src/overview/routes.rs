@@ -18,6 +18,10 @@ pub fn router() -> Router<AppState> {
             mr_protocol::transactions::PATH,
             get(super::transactions::handler),
         )
+        .route(
+            mr_protocol::statistics::PATH,
+            get(super::statistics::handler),
+        )
 }
 
 async fn operator_home(State(s): State<AppState>, u: AuthUser) -> ApiResult<Json<OperatorHome>> {

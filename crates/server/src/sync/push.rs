@@ -185,6 +185,14 @@ pub async fn push(
             break;
         }
 
+        // The row the command acts on (the command itself when it cannot be decoded), so the
+        // audit log answers "who did what to which authorization / request / application",
+        // with that row as it was before and after.
+        let target = env
+            .command()
+            .map(|c| command_target(&c, user.user_id))
+            .unwrap_or(("command", env.command_id.to_string()));
+        let before = row_snapshot(&mut tx, target.0, &target.1).await?;
         let outcome = match (env.command(), user.role) {
             (Err(e), _) => Outcome::Rejected(Rejection {
                 code: ErrorCode::ValidationFailed,
@@ -233,12 +241,10 @@ pub async fn push(
             .bind(env.seq)
             .execute(&mut *tx)
             .await?;
-        // The row the command acts on (the command itself when it cannot be decoded), so the
-        // audit log answers "who did what to which authorization / request / application".
-        let target = env
-            .command()
-            .map(|c| command_target(&c, user.user_id))
-            .unwrap_or(("command", env.command_id.to_string()));
+        let after = match status {
+            "accepted" => row_snapshot(&mut tx, target.0, &target.1).await?,
+            _ => None,
+        };
         audit::append(
             &mut tx,
             AuditEntry {
@@ -251,9 +257,10 @@ pub async fn push(
                 details: json!({
                     "name": env.name, "seq": env.seq, "device_id": req.device_id,
                     "status": status, "code": code.map(|c| c.as_str()), "reason": details,
+                    "args": env.args,
                 }),
-                before: None,
-                after: Some(env.args.clone()),
+                before,
+                after,
             },
             meta,
         )
@@ -336,6 +343,38 @@ fn command_target(c: &Command, caller: Uuid) -> (&'static str, String) {
         Command::AnnouncementPublish(f) => ("announcement", f.announcement_id),
     };
     (kind, id.to_string())
+}
+
+/// The audited state of a command's target row, secrets left out.
+async fn row_snapshot(
+    conn: &mut PgConnection,
+    kind: &str,
+    id: &str,
+) -> ApiResult<Option<serde_json::Value>> {
+    let table = match kind {
+        "site" => "sites",
+        "message" => "messages",
+        "operator" => "operators",
+        "authorization" => "authorizations",
+        "authorization_request" => "authorization_requests",
+        "application" => "applications",
+        "announcement" => "announcements",
+        _ => return Ok(None),
+    };
+    let Ok(id) = Uuid::parse_str(id) else {
+        return Ok(None);
+    };
+    // Numbers as their exact text: money must not pass through a binary double.
+    Ok(sqlx::query_scalar(&format!(
+        "SELECT (SELECT jsonb_object_agg(k, CASE WHEN jsonb_typeof(v) = 'number'
+                                                 THEN to_jsonb(v #>> '{{}}') ELSE v END)
+                   FROM jsonb_each(to_jsonb(t) - 'password_hash' - 'api_key_ciphertext'
+                                   - 'api_key_nonce' - 'api_key_hash') AS e(k, v))
+           FROM {table} t WHERE id = $1"
+    ))
+    .bind(id)
+    .fetch_optional(conn)
+    .await?)
 }
 
 async fn written_position(conn: &mut PgConnection, scope: &Scope) -> ApiResult<Option<String>> {
