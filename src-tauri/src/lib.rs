@@ -167,6 +167,7 @@ pub fn run() {
             commands::admin::admin_announcements,
             commands::admin::admin_announcement_publish,
             commands::admin::admin_statistics,
+            commands::admin::admin_alert_ack,
             commands::admin::admin_statistics_export,
             commands::admin_accounts::admin_operator_create,
             commands::admin_accounts::admin_operator_update,

@@ -251,7 +251,13 @@ impl App {
         let started = Instant::now();
         while started.elapsed() < WAIT {
             let mut visible = false;
-            for e in self.client.find_all(Locator::Css(css)).await? {
+            // An element removed while the driver lists the matches makes the listing fail
+            // ("stale element"): look again.
+            let Ok(found) = self.client.find_all(Locator::Css(css)).await else {
+                tokio::time::sleep(Duration::from_millis(150)).await;
+                continue;
+            };
+            for e in found {
                 visible |= e.is_displayed().await.unwrap_or(false);
             }
             if !visible {
@@ -288,9 +294,18 @@ impl App {
         let started = Instant::now();
         let mut last_error = String::from("nothing displayed");
         loop {
-            for e in self.client.find_all(locator).await? {
+            let found = self.client.find_all(locator).await.unwrap_or_default();
+            for e in found {
                 if !e.is_displayed().await.unwrap_or(false) {
                     continue;
+                }
+                // A sliding drawer or a zooming dialog moves the element between the driver
+                // reading its place and clicking there: click only once it stands still.
+                let before = e.rectangle().await.ok();
+                tokio::time::sleep(Duration::from_millis(80)).await;
+                if before.is_none() || e.rectangle().await.ok() != before {
+                    last_error = "still moving".into();
+                    break;
                 }
                 match e.click().await {
                     Ok(()) => return Ok(()),
@@ -315,9 +330,17 @@ impl App {
         } else {
             e.find(Locator::Css("input, textarea")).await?
         };
+        // A closing dropdown may cover the field for a moment: retry the click as `click` does.
+        let started = Instant::now();
+        while let Err(e) = input.click().await {
+            if started.elapsed() > WAIT {
+                let shot = self.failure_screenshot(css).await;
+                bail!("clicking {css} to type: {e}{shot}");
+            }
+            tokio::time::sleep(Duration::from_millis(150)).await;
+        }
         // WebDriver's clear() does not reach Vue's v-model; select all and delete with real
         // keystrokes instead (Ctrl+A, release modifiers, Backspace).
-        input.click().await?;
         input.send_keys("\u{E009}a\u{E000}\u{E003}").await?;
         input.send_keys(text).await?;
         Ok(())

@@ -43,6 +43,18 @@ impl AdminOps {
             .await
     }
 
+    /// Marks an alert of the admin home handled (online; who and when are recorded).
+    pub async fn acknowledge_alert(&self, id: Uuid) -> Result<(), CoreError> {
+        self.may(Permission::ManageOperators)?;
+        let path = format!("/api/v1/admin/alerts/{id}/ack");
+        self.session
+            .authed(|api, token| {
+                let path = path.clone();
+                async move { api.post_empty(&path, Some(&token)).await }
+            })
+            .await
+    }
+
     pub async fn cached_overview(&self) -> Result<Option<Snapshot<AdminOverview>>, CoreError> {
         self.session.cached(snapshot_keys::ADMIN_OVERVIEW).await
     }

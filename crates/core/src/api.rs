@@ -159,10 +159,7 @@ impl ApiClient {
         body: &B,
         bearer: Option<&str>,
     ) -> Result<T, CoreError> {
-        let resp = self
-            .send(self.request(Method::POST, path, bearer).json(body))
-            .await?;
-        Self::json(resp).await
+        self.send_json(Method::POST, path, body, bearer).await
     }
 
     pub async fn put_json<B: Serialize + ?Sized, T: DeserializeOwned>(
@@ -171,8 +168,18 @@ impl ApiClient {
         body: &B,
         bearer: Option<&str>,
     ) -> Result<T, CoreError> {
+        self.send_json(Method::PUT, path, body, bearer).await
+    }
+
+    async fn send_json<B: Serialize + ?Sized, T: DeserializeOwned>(
+        &self,
+        method: Method,
+        path: &str,
+        body: &B,
+        bearer: Option<&str>,
+    ) -> Result<T, CoreError> {
         let resp = self
-            .send(self.request(Method::PUT, path, bearer).json(body))
+            .send(self.request(method, path, bearer).json(body))
             .await?;
         Self::json(resp).await
     }
@@ -190,7 +197,12 @@ impl ApiClient {
     }
 
     pub async fn logout(&self, access_token: &str) -> Result<(), CoreError> {
-        self.send(self.request(Method::POST, paths::LOGOUT, Some(access_token)))
+        self.post_empty(paths::LOGOUT, Some(access_token)).await
+    }
+
+    /// A POST without a body whose success answer is empty (204).
+    pub async fn post_empty(&self, path: &str, bearer: Option<&str>) -> Result<(), CoreError> {
+        self.send(self.request(Method::POST, path, bearer))
             .await
             .map(drop)
     }

@@ -56,6 +56,27 @@ pub struct AdminOverview {
     pub pending_requests: i64,
     #[ts(type = "number")]
     pub active_authorizations: i64,
+    /// Alerts not yet acknowledged (abuse locks, …), newest first, at most 20.
+    #[serde(default)]
+    pub alerts: Vec<AdminAlert>,
+    #[serde(default)]
+    #[ts(type = "number")]
+    pub alerts_open: i64,
+}
+
+/// An alert for administrators (R-L10 abuse locks; later ledger differences, payments).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, TS)]
+pub struct AdminAlert {
+    pub id: Uuid,
+    /// `abuse_lock`, `ledger_mismatch`, `payment_abnormal` or `system`.
+    pub kind: String,
+    /// `info`, `warning` or `critical`.
+    pub severity: String,
+    pub title: String,
+    pub body: String,
+    /// Operators the alert is about (an abuse lock's locked operators).
+    pub operator_ids: Vec<Uuid>,
+    pub created_at: DateTime<Utc>,
 }
 
 /// Finance home (R-F1): today's money movement, in the server's business day (Asia/Shanghai).

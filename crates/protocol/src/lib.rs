@@ -119,6 +119,7 @@ pub mod export {
             home::OperatorProfile,
             home::OperatorHome,
             home::AdminOverview,
+            home::AdminAlert,
             home::FinanceOverview,
             home::HealthStatus,
             ipc::AppSettings,

@@ -4,7 +4,7 @@ use serde_json::Value;
 use sqlx::PgConnection;
 use uuid::Uuid;
 
-use crate::auth::extract::ClientMeta;
+use crate::auth::extract::{AuthUser, ClientMeta};
 
 pub struct AuditEntry<'a> {
     pub actor_kind: &'a str,
@@ -16,6 +16,40 @@ pub struct AuditEntry<'a> {
     pub details: Value,
     pub before: Option<Value>,
     pub after: Option<Value>,
+}
+
+impl<'a> AuditEntry<'a> {
+    /// `user` did `action` to one row; details, before and after are added with the setters.
+    pub fn by(
+        user: &AuthUser,
+        action: &'a str,
+        target_type: &'a str,
+        target_id: impl ToString,
+    ) -> Self {
+        AuditEntry {
+            actor_kind: user.subject_kind(),
+            actor_id: Some(user.user_id),
+            actor_name: None,
+            action,
+            target_type: Some(target_type),
+            target_id: Some(target_id.to_string()),
+            details: Value::Object(Default::default()),
+            before: None,
+            after: None,
+        }
+    }
+
+    pub fn details(mut self, details: Value) -> Self {
+        self.details = details;
+        self
+    }
+
+    /// The target's state before and after the action.
+    pub fn change(mut self, before: Value, after: Value) -> Self {
+        self.before = Some(before);
+        self.after = Some(after);
+        self
+    }
 }
 
 pub async fn append(

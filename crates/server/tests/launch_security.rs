@@ -232,6 +232,42 @@ async fn twenty_one_failures_from_one_ip_lock_its_operators_until_an_admin_unloc
             .unwrap();
     assert!(reason.contains("异常请求"), "{reason}");
     assert_eq!(by, None, "locked by the system");
+    // The admin home lists the alert with the operator it locked, until someone handles it.
+    let (sa, _) = c.tokens("uat_admin", "admin").await;
+    let home = c.get("/api/v1/admin/overview", &sa).await;
+    assert_eq!(home.body["alerts_open"], 1, "{home:?}");
+    let alert = &home.body["alerts"][0];
+    assert_eq!(alert["kind"], "abuse_lock");
+    assert_eq!(alert["severity"], "critical");
+    assert_eq!(alert["operator_ids"], json!([venue.acct.operator_id]));
+    let ack = format!("/api/v1/admin/alerts/{}/ack", alert["id"].as_str().unwrap());
+    let (fin, _) = c.tokens("uat_finance", "finance").await;
+    assert_eq!(
+        c.post(&ack, Some(&fin), json!({})).await.error_code(),
+        "FORBIDDEN"
+    );
+    assert_eq!(
+        c.post(&ack, Some(&sa), json!({})).await.status,
+        StatusCode::NO_CONTENT
+    );
+    // A second click (another admin, a retry) is harmless.
+    assert_eq!(
+        c.post(&ack, Some(&sa), json!({})).await.status,
+        StatusCode::NO_CONTENT
+    );
+    let home = c.get("/api/v1/admin/overview", &sa).await;
+    assert_eq!(home.body["alerts_open"], 0);
+    assert_eq!(home.body["alerts"], json!([]));
+    assert_eq!(
+        c.post(
+            &format!("/api/v1/admin/alerts/{}/ack", Uuid::nil()),
+            Some(&sa),
+            json!({})
+        )
+        .await
+        .error_code(),
+        "NOT_FOUND"
+    );
 
     // Only an administrator unlocks: not the operator, not finance staff.
     let path = format!("/api/v1/operators/{}/unlock", venue.acct.operator_id);

@@ -25,6 +25,12 @@ pub async fn admin_overview(core: State<'_, Core>) -> CmdResult<AdminOverview> {
     ops.overview().await.or_body(&core)
 }
 
+#[tauri::command]
+pub async fn admin_alert_ack(core: State<'_, Core>, id: Uuid) -> CmdResult<()> {
+    let ops = core.admin().await.or_body(&core)?;
+    ops.acknowledge_alert(id).await.or_body(&core)
+}
+
 // The admin's pages read the local cache (mirror + queued decisions); decisions are queued and
 // delivered by the sync engine, so they work offline (R-A4, R-A5).
 

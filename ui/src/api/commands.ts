@@ -17,6 +17,8 @@ import type { AuthorizationQuery } from '@/api/generated/AuthorizationQuery'
 import type { AuthorizationView } from '@/api/generated/AuthorizationView'
 import type { Conflict } from '@/api/generated/Conflict'
 import type { ConnectionState } from '@/api/generated/ConnectionState'
+import type { CreateOperatorRequest } from '@/api/generated/CreateOperatorRequest'
+import type { CreateStaffRequest } from '@/api/generated/CreateStaffRequest'
 import type { ErrorBody } from '@/api/generated/ErrorBody'
 import type { ErrorCode } from '@/api/generated/ErrorCode'
 import type { ExportFormat } from '@/api/generated/ExportFormat'
@@ -31,6 +33,7 @@ import type { MessageView } from '@/api/generated/MessageView'
 import type { OperatorHome } from '@/api/generated/OperatorHome'
 import type { OperatorOption } from '@/api/generated/OperatorOption'
 import type { OperatorPage } from '@/api/generated/OperatorPage'
+import type { OperatorProfile } from '@/api/generated/OperatorProfile'
 import type { OperatorQuery } from '@/api/generated/OperatorQuery'
 import type { ProfileFields } from '@/api/generated/ProfileFields'
 import type { ProfileView } from '@/api/generated/ProfileView'
@@ -42,10 +45,14 @@ import type { ServerCheck } from '@/api/generated/ServerCheck'
 import type { SessionInfo } from '@/api/generated/SessionInfo'
 import type { SiteInput } from '@/api/generated/SiteInput'
 import type { SiteView } from '@/api/generated/SiteView'
+import type { StaffAccount } from '@/api/generated/StaffAccount'
+import type { Statistics } from '@/api/generated/Statistics'
+import type { StatisticsQuery } from '@/api/generated/StatisticsQuery'
 import type { SyncReport } from '@/api/generated/SyncReport'
 import type { SyncStatus } from '@/api/generated/SyncStatus'
 import type { TransactionPage } from '@/api/generated/TransactionPage'
 import type { TransactionQuery } from '@/api/generated/TransactionQuery'
+import type { UpdateOperatorRequest } from '@/api/generated/UpdateOperatorRequest'
 import type { Workspace } from '@/api/generated/Workspace'
 
 export const WORKSPACES: readonly Workspace[] = ['operator', 'admin', 'finance'] as const
@@ -112,6 +119,8 @@ export const api = {
     call<ConnectionState>('connection_state', { workspace }),
   operatorHome: () => call<OperatorHome>('operator_home'),
   adminOverview: () => call<AdminOverview>('admin_overview'),
+  /** Marks an alert of the admin home handled (online; the server records who and when). */
+  adminAlertAck: (id: string) => call<null>('admin_alert_ack', { id }),
   financeOverview: () => call<FinanceOverview>('finance_overview'),
 
   // Operator pages: read from the local cache; changes are queued (they work offline).
@@ -198,6 +207,36 @@ export const api = {
    * `export-progress` events ({@link events.exportProgress}); null = the user cancelled. */
   adminTransactionsExport: (query: TransactionQuery, format: ExportFormat) =>
     call<ExportReport | null>('admin_transactions_export', { query, format }),
+
+  // 统计分析: NOT from the local cache; the core asks the server (offline it rejects with
+  // SERVER_UNREACHABLE or SERVICE_UNAVAILABLE). `from`/`to` are China-time calendar days, both
+  // included, at most 1,096 days apart.
+  adminStatistics: (query: StatisticsQuery) => call<Statistics>('admin_statistics', { query }),
+  /** Asks where to save (native dialog), then writes an .xlsx with one sheet per section;
+   * null = the user cancelled. */
+  adminStatisticsExport: (query: StatisticsQuery) =>
+    call<ExportReport | null>('admin_statistics_export', { query }),
+
+  // 员工账号 (super admin only): asks the server, needs the network.
+  adminStaffList: () => call<StaffAccount[]>('admin_staff_list'),
+  adminStaffCreate: (input: CreateStaffRequest) => call<StaffAccount>('admin_staff_create', { input }),
+  adminStaffResetPassword: (id: string, password: string) =>
+    call<StaffAccount>('admin_staff_reset_password', { id, password }),
+  /** 停用 (true: the account's sessions end at once, logins are refused) / 启用 (false). */
+  adminStaffSetDisabled: (id: string, disabled: boolean) =>
+    call<StaffAccount>('admin_staff_set_disabled', { id, disabled }),
+
+  // 运营商管理 changes: ask the server (need the network); the list reads the cache, so a sync
+  // follows each of them.
+  /** A new operator account; the answer carries its API key, shown exactly once. */
+  adminOperatorCreate: (input: CreateOperatorRequest) =>
+    call<RegisterOperatorResponse>('admin_operator_create', { input }),
+  adminOperatorUpdate: (id: string, input: UpdateOperatorRequest) =>
+    call<OperatorProfile>('admin_operator_update', { id, input }),
+  /** 锁定: the operator's headsets can no longer launch games (CONFLICT when already locked). */
+  adminOperatorLock: (id: string, reason: string) => call<OperatorProfile>('admin_operator_lock', { id, reason }),
+  adminOperatorUnlock: (id: string, reason: string) =>
+    call<OperatorProfile>('admin_operator_unlock', { id, reason }),
 
   // Sync, for any workspace window.
   syncNow: (workspace: Workspace) => call<SyncReport>('sync_now', { workspace }),

@@ -20,7 +20,13 @@
 // 公告: a few announcements in memory; publishing is queued (待同步) like the other decisions.
 // API keys: 查看 / 重置 ask "the server" (?offline=1 makes them fail with SERVER_UNREACHABLE);
 // a reset changes the operator's last four characters at once.
-// Demo accounts: uat_operator / uat_admin / uat_finance (uat_analyst: admin, read-only),
+// 统计分析: ~800 days of seeded game sessions of eleven sites, aggregated per query "on the
+// server" (?offline=1 fails with SERVER_UNREACHABLE, ?statsempty=1 has no session at all); the
+// export answers like the transactions' (?exportcancel=1, ?exportfail=1).
+// 员工账号 (uat_admin is a super admin): six staff accounts; new ones can sign in (their own
+// password), disabled ones cannot. 运营商管理: 新建 (shows the key once) / 编辑 / 锁定 / 解锁 ask
+// "the server" and change the list at once.
+// Demo accounts: uat_operator / uat_admin / uat_finance (uat_analyst: admin workspace, 统计分析 only),
 // password Uat@123456.
 import { emit } from '@tauri-apps/api/event'
 import { mockIPC } from '@tauri-apps/api/mocks'
@@ -60,6 +66,15 @@ import type { SiteView } from '@/api/generated/SiteView'
 import type { SyncProgress } from '@/api/generated/SyncProgress'
 import type { SyncStatus } from '@/api/generated/SyncStatus'
 import type { ConnectionState } from '@/api/generated/ConnectionState'
+import type { CreateOperatorRequest } from '@/api/generated/CreateOperatorRequest'
+import type { CreateStaffRequest } from '@/api/generated/CreateStaffRequest'
+import type { Granularity } from '@/api/generated/Granularity'
+import type { OperatorProfile } from '@/api/generated/OperatorProfile'
+import type { Role } from '@/api/generated/Role'
+import type { StaffAccount } from '@/api/generated/StaffAccount'
+import type { Statistics } from '@/api/generated/Statistics'
+import type { StatisticsQuery } from '@/api/generated/StatisticsQuery'
+import type { UpdateOperatorRequest } from '@/api/generated/UpdateOperatorRequest'
 import type { ErrorBody } from '@/api/generated/ErrorBody'
 import type { ExportFormat } from '@/api/generated/ExportFormat'
 import type { ExportReport } from '@/api/generated/ExportReport'
@@ -88,7 +103,7 @@ const ACCOUNTS: Record<string, { user: UserInfo; workspace: Workspace }> = {
     workspace: 'admin',
     user: { id: '0193a1f0-0000-7000-8000-000000000002', username: 'uat_admin', display_name: '张海峰', role: 'super_admin' },
   },
-  // read-only in the admin workspace: the pages hide every decision
+  // an analyst: the admin workspace shows it 统计分析 only
   uat_analyst: {
     workspace: 'admin',
     user: { id: '0193a1f0-0000-7000-8000-000000000004', username: 'uat_analyst', display_name: '赵思远', role: 'analyst' },
@@ -200,6 +215,18 @@ const ADMIN: AdminOverview = {
   applications_active: 18,
   pending_requests: 7,
   active_authorizations: 4302,
+  alerts: [
+    {
+      id: '7a1e0c2e-5b1f-4c11-9f0e-2d6c1b9a0001',
+      kind: 'abuse_lock',
+      severity: 'critical',
+      title: '异常请求：IP 203.0.113.45',
+      body: '来自 IP 203.0.113.45 的异常请求（1 分钟内 21 次签名错误），已自动锁定运营商：星际乐园。',
+      operator_ids: ['3f0c6a58-9f7e-4d2a-8c1b-000000000001'],
+      created_at: new Date(Date.now() - 42 * 60_000).toISOString(),
+    },
+  ],
+  alerts_open: 1,
 }
 
 function financeOverview(): FinanceOverview {
@@ -1160,6 +1187,418 @@ function resetKey(id: unknown): ApiKeyShown {
   return { api_key: key, api_key_masked: maskKey(op.api_key_last4) }
 }
 
+// ----- 统计分析: game sessions of the last ~800 days "on the server", aggregated per query -----
+// A fixed, seeded history (the same on every load): eleven sites of five operators, each with a
+// few sessions a day (more at weekends, growing over time). ?statsempty=1: no session at all.
+
+interface MockStatSite {
+  id: string
+  name: string
+  operator: number
+}
+const STAT_SITES: MockStatSite[] = [
+  { id: sites[0]!.id, name: sites[0]!.name, operator: 1 },
+  { id: sites[1]!.id, name: sites[1]!.name, operator: 1 },
+  { id: sites[2]!.id, name: sites[2]!.name, operator: 1 },
+  { id: '0193a1f0-0000-7000-8000-00000000a201', name: '海洋之心·杭州西湖店', operator: 2 },
+  { id: '0193a1f0-0000-7000-8000-00000000a202', name: '海洋之心·宁波天一店', operator: 2 },
+  { id: '0193a1f0-0000-7000-8000-00000000a301', name: '天空之城·成都春熙路店', operator: 3 },
+  { id: '0193a1f0-0000-7000-8000-00000000a401', name: '江南映像·苏州观前街店', operator: 4 },
+  { id: '0193a1f0-0000-7000-8000-00000000a402', name: '江南映像·无锡万象城店', operator: 4 },
+  { id: '0193a1f0-0000-7000-8000-00000000a501', name: '北方极光·沈阳中街店', operator: 5 },
+  { id: '0193a1f0-0000-7000-8000-00000000a502', name: '北方极光·哈尔滨中央大街店', operator: 5 },
+  { id: '0193a1f0-0000-7000-8000-00000000a503', name: '北方极光·大连星海店', operator: 5 },
+]
+const STAT_HISTORY_DAYS = 800
+const STAT_MAX_DAYS = 1096
+
+/** One session: its China day (days since 1970-01-01), site and application (indexes), players. */
+interface MockSession {
+  day: number
+  site: number
+  app: number
+  players: number
+}
+let statSessions: MockSession[] | null = null
+
+function dayIndex(day: string): number {
+  return Math.round(Date.parse(`${day}T00:00:00Z`) / 86_400_000)
+}
+function dayText(n: number): string {
+  return new Date(n * 86_400_000).toISOString().slice(0, 10)
+}
+
+function buildSessions(): MockSession[] {
+  if (flag('statsempty')) return []
+  const rand = seededRandom(20_261_126)
+  const today = dayIndex(chinaDay(new Date().toISOString()))
+  const siteWeight = [5, 3, 2, 4, 2, 1, 3, 2, 4, 3, 2]
+  const appWeight = [5, 3, 4, 2, 1]
+  const appTotal = appWeight.reduce((a, b) => a + b, 0)
+  const out: MockSession[] = []
+  for (let d = today - STAT_HISTORY_DAYS + 1; d <= today; d++) {
+    const weekday = (((d + 3) % 7) + 7) % 7 // 0 = Monday
+    const weekend = weekday >= 5 ? 1.8 : 1
+    const growth = 0.5 + (d - (today - STAT_HISTORY_DAYS)) / STAT_HISTORY_DAYS
+    STAT_SITES.forEach((_, site) => {
+      const mean = siteWeight[site]! * 0.55 * weekend * growth
+      const n = Math.floor(mean + rand() * mean)
+      for (let i = 0; i < n; i++) {
+        let r = rand() * appTotal
+        let app = 0
+        while (r >= appWeight[app]! && app < appWeight.length - 1) r -= appWeight[app++]!
+        const a = adminApps[app]!
+        const players = a.min_players + Math.floor(rand() * (a.max_players - a.min_players + 1))
+        out.push({ day: d, site, app, players })
+      }
+    })
+  }
+  return out
+}
+
+function priceFen(price: string): number {
+  return fenOf(price)
+}
+
+/** The step of the site series: by day up to two months, by week up to half a year, else by month. */
+function statGranularity(days: number): Granularity {
+  return days <= 62 ? 'day' : days <= 183 ? 'week' : 'month'
+}
+
+function statBucket(day: number, g: Granularity): string {
+  if (g === 'day') return dayText(day)
+  if (g === 'week') return dayText(day - ((((day + 3) % 7) + 7) % 7))
+  return `${dayText(day).slice(0, 7)}-01`
+}
+
+function checkStatisticsQuery(q: StatisticsQuery): { from: number; to: number } {
+  const valid = (s: unknown) => typeof s === 'string' && /^\d{4}-\d{2}-\d{2}$/.test(s) && !Number.isNaN(Date.parse(`${s}T00:00:00Z`))
+  if (!valid(q.from)) fail('VALIDATION_FAILED', '开始日期格式不正确', 'Invalid start date', { fields: { from: '日期格式不正确' } })
+  if (!valid(q.to)) fail('VALIDATION_FAILED', '结束日期格式不正确', 'Invalid end date', { fields: { to: '日期格式不正确' } })
+  const from = dayIndex(q.from)
+  const to = dayIndex(q.to)
+  if (from > to) fail('VALIDATION_FAILED', '开始日期不能晚于结束日期', 'The start date is after the end date', { field: 'from' })
+  if (to - from + 1 > STAT_MAX_DAYS) {
+    fail('VALIDATION_FAILED', `日期范围不能超过 ${STAT_MAX_DAYS} 天`, `At most ${STAT_MAX_DAYS} days`, { field: 'to' })
+  }
+  return { from, to }
+}
+
+function statistics(q: StatisticsQuery): Statistics {
+  const range = checkStatisticsQuery(q)
+  statSessions ??= buildSessions()
+  const g = statGranularity(range.to - range.from + 1)
+  const rows = statSessions.filter((s) => s.day >= range.from && s.day <= range.to)
+  const fenOfSession = (s: MockSession) => priceFen(adminApps[s.app]!.unit_price) * s.players
+
+  type Acc = { sessions: number; players: number; fen: number }
+  const acc = (): Acc => ({ sessions: 0, players: 0, fen: 0 })
+  const add = (a: Acc, s: MockSession) => {
+    a.sessions += 1
+    a.players += s.players
+    a.fen += fenOfSession(s)
+  }
+  const total = acc()
+  const byApp = new Map<number, Acc>()
+  const byPlayers = new Map<number, Acc>()
+  const byAppPlayers = new Map<string, number>()
+  const bySite = new Map<number, Acc>()
+  const bySiteBucket = new Map<number, Map<string, Acc>>()
+  const byOperator = new Map<number, Acc>()
+  const byOperatorApp = new Map<string, Acc>()
+  const get = <K,>(m: Map<K, Acc>, k: K): Acc => {
+    let a = m.get(k)
+    if (!a) m.set(k, (a = acc()))
+    return a
+  }
+  for (const s of rows) {
+    const op = STAT_SITES[s.site]!.operator
+    add(total, s)
+    add(get(byApp, s.app), s)
+    add(get(byPlayers, s.players), s)
+    byAppPlayers.set(`${s.app}:${s.players}`, (byAppPlayers.get(`${s.app}:${s.players}`) ?? 0) + 1)
+    add(get(bySite, s.site), s)
+    let buckets = bySiteBucket.get(s.site)
+    if (!buckets) bySiteBucket.set(s.site, (buckets = new Map()))
+    add(get(buckets, statBucket(s.day, g)), s)
+    add(get(byOperator, op), s)
+    add(get(byOperatorApp, `${op}:${s.app}`), s)
+  }
+  const byRevenue = <K,>(m: Map<K, Acc>) => [...m.entries()].sort((a, b) => b[1].fen - a[1].fen || b[1].sessions - a[1].sessions)
+  const topOperators = byRevenue(byOperator).slice(0, 10)
+  return {
+    from: q.from,
+    to: q.to,
+    granularity: g,
+    totals: {
+      operators: adminOperators.filter((o) => o.status === 'active').length,
+      active_operators: byOperator.size,
+      sessions: total.sessions,
+      players: total.players,
+      revenue: fenText(total.fen),
+    },
+    apps: byRevenue(byApp).map(([i, a]) => ({
+      application_id: adminApps[i]!.id,
+      code: adminApps[i]!.code,
+      name: adminApps[i]!.name,
+      sessions: a.sessions,
+      players: a.players,
+      revenue: fenText(a.fen),
+    })),
+    player_counts: [...byPlayers.entries()]
+      .sort((a, b) => a[0] - b[0])
+      .map(([n, a]) => ({ player_count: n, sessions: a.sessions, revenue: fenText(a.fen) })),
+    app_players: [...byAppPlayers.entries()].map(([k, sessions]) => {
+      const [app, players] = k.split(':').map(Number)
+      return { application_id: adminApps[app!]!.id, player_count: players!, sessions }
+    }),
+    sites: byRevenue(bySite)
+      .slice(0, 8)
+      .map(([i, a]) => {
+        const site = STAT_SITES[i]!
+        const op = adminOperators[site.operator - 1]!
+        return {
+          site_id: site.id,
+          site_name: site.name,
+          operator_id: op.id,
+          operator_name: op.display_name,
+          sessions: a.sessions,
+          revenue: fenText(a.fen),
+          points: [...(bySiteBucket.get(i) ?? new Map<string, Acc>()).entries()]
+            .sort((x, y) => x[0].localeCompare(y[0]))
+            .map(([bucket, b]) => ({ bucket, sessions: b.sessions, revenue: fenText(b.fen) })),
+        }
+      }),
+    operators: topOperators.map(([n, a]) => {
+      const op = adminOperators[n - 1]!
+      return { operator_id: op.id, username: op.username, name: op.display_name, sessions: a.sessions, revenue: fenText(a.fen) }
+    }),
+    operator_apps: [...byOperatorApp.entries()]
+      .filter(([k]) => topOperators.some(([n]) => k.startsWith(`${n}:`)))
+      .map(([k, a]) => {
+        const [op, app] = k.split(':').map(Number)
+        return {
+          operator_id: adminOperators[op! - 1]!.id,
+          application_id: adminApps[app!]!.id,
+          sessions: a.sessions,
+          revenue: fenText(a.fen),
+        }
+      }),
+  }
+}
+
+async function exportStatistics(q: StatisticsQuery): Promise<ExportReport | null> {
+  const s = statistics(q)
+  await sleep(flag('slow') ? 800 : 100) // the save dialog
+  if (flag('exportcancel')) return null
+  await sleep(flag('slow') ? 1200 : 150)
+  requireServer()
+  if (flag('exportfail')) fail('INTERNAL_ERROR', '写入文件失败：磁盘空间不足', 'Could not write the file: disk full')
+  const rows =
+    1 + s.apps.length + s.player_counts.length + s.app_players.length + s.sites.length + s.operators.length + s.operator_apps.length
+  return { path: `/Users/uat_admin/Documents/统计分析_${q.from}_${q.to}.xlsx`, rows }
+}
+
+// ----- 员工账号 (super admin only), "on the server" -----
+
+const STAFF_ROLE_LIST: readonly Role[] = ['super_admin', 'admin', 'accountant', 'manager', 'auditor', 'analyst']
+const FINANCE_ROLES: readonly Role[] = ['accountant', 'manager', 'auditor']
+
+function staffOf(a: { user: UserInfo }, createdDaysAgo: number, lastLoginMinutesAgo: number | null, status = 'active'): StaffAccount {
+  return {
+    id: a.user.id,
+    username: a.user.username,
+    display_name: a.user.display_name,
+    role: a.user.role,
+    status,
+    created_at: isoMinutesAgo(60 * 24 * createdDaysAgo),
+    last_login_at: lastLoginMinutesAgo === null ? null : isoMinutesAgo(lastLoginMinutesAgo),
+  }
+}
+function extraStaff(n: number, username: string, display_name: string, role: Role): { user: UserInfo } {
+  return { user: { id: `0193a1f0-0000-7000-8000-0000000000${String(n).padStart(2, '0')}`, username, display_name, role } }
+}
+const staffAccounts: StaffAccount[] = [
+  staffOf(ACCOUNTS.uat_admin!, 400, 5),
+  staffOf(extraStaff(11, 'ops_liming', '李明', 'admin'), 210, 60 * 26),
+  staffOf(ACCOUNTS.uat_analyst!, 120, 60 * 50),
+  staffOf(ACCOUNTS.uat_finance!, 380, 60 * 3),
+  staffOf(extraStaff(12, 'fin_wangfang', '王芳', 'accountant'), 150, 60 * 24 * 4),
+  staffOf(extraStaff(13, 'audit_chengang', '陈刚', 'auditor'), 90, null, 'disabled'),
+]
+/** Passwords that differ from the demo one (staff created or reset here). */
+const staffPasswords = new Map<string, string>()
+
+function requireSuperAdmin(): SessionInfo {
+  const s = requireSession('admin')
+  if (s.user.role !== 'super_admin') fail('FORBIDDEN', '当前账号无权执行此操作', 'This account may not do that')
+  return s
+}
+
+function findStaff(id: unknown): StaffAccount {
+  const a = staffAccounts.find((x) => x.id === id)
+  if (!a) fail('NOT_FOUND', '员工账号不存在', 'No such staff account')
+  return a
+}
+
+function checkStaffPassword(password: unknown): string {
+  const p = String(password ?? '')
+  if (!([...p].length >= 8 && [...p].length <= 64 && /[A-Za-z]/.test(p) && /[0-9]/.test(p))) {
+    fail('WEAK_PASSWORD', '密码须为 8-64 位，且同时包含字母和数字', 'The password needs 8–64 characters with letters and digits', { field: 'password' })
+  }
+  return p
+}
+
+function usernameTaken(username: string): boolean {
+  const u = username.toLowerCase()
+  return (
+    Object.keys(ACCOUNTS).some((k) => k.toLowerCase() === u) ||
+    staffAccounts.some((a) => a.username.toLowerCase() === u) ||
+    adminOperators.some((o) => o.username.toLowerCase() === u)
+  )
+}
+
+function createStaff(input: CreateStaffRequest): StaffAccount {
+  const username = String(input.username ?? '')
+  if (!/^[A-Za-z][A-Za-z0-9_]{2,31}$/.test(username)) {
+    fail('VALIDATION_FAILED', '用户名须为 3-32 位字母、数字或下划线，并以字母开头', 'The username needs 3–32 letters, digits or underscores, starting with a letter', { field: 'username' })
+  }
+  const name = String(input.display_name ?? '').trim()
+  if (!name || [...name].length > 64) {
+    fail('VALIDATION_FAILED', '请输入姓名（最多 64 个字符）', 'A name is required (at most 64 characters)', { fields: { display_name: '请输入姓名（最多 64 个字符）' } })
+  }
+  if (!STAFF_ROLE_LIST.includes(input.role)) fail('VALIDATION_FAILED', '角色不正确', 'Unknown role', { field: 'role' })
+  const password = checkStaffPassword(input.password)
+  if (usernameTaken(username)) fail('USERNAME_TAKEN', '用户名已被占用', 'That username is taken', { field: 'username' })
+  const account: StaffAccount = {
+    id: crypto.randomUUID(),
+    username,
+    display_name: name,
+    role: input.role,
+    status: 'active',
+    created_at: new Date().toISOString(),
+    last_login_at: null,
+  }
+  staffAccounts.push(account)
+  staffPasswords.set(username, password)
+  ACCOUNTS[username] = {
+    workspace: FINANCE_ROLES.includes(input.role) ? 'finance' : 'admin',
+    user: { id: account.id, username, display_name: name, role: input.role },
+  }
+  return { ...account }
+}
+
+function setStaffDisabled(id: unknown, disabled: boolean): StaffAccount {
+  const me = requireSuperAdmin()
+  const a = findStaff(id)
+  if (disabled && a.id === me.user.id) fail('SELF_ACTION_FORBIDDEN', '不能停用自己的账号', 'You cannot disable your own account')
+  // like the server: nobody disables themselves, so an enabled super admin always remains
+  a.status = disabled ? 'disabled' : 'active'
+  if (disabled) {
+    // its sessions end at once
+    for (const ws of Object.keys(state.sessions) as Workspace[]) {
+      if (state.sessions[ws]?.user.id === a.id) delete state.sessions[ws]
+    }
+    persist()
+  }
+  return { ...a }
+}
+
+// ----- 运营商管理: create / edit / lock / unlock, "on the server" -----
+
+function profileOf(o: OperatorAccountRow): OperatorProfile {
+  return {
+    id: o.id,
+    username: o.username,
+    display_name: o.display_name,
+    contact_name: o.contact_name,
+    phone: o.phone,
+    email: o.email,
+    tier: o.tier,
+    status: o.status,
+    balance: o.balance,
+    is_locked: o.is_locked,
+    api_key_masked: maskKey(o.api_key_last4),
+    created_at: o.created_at,
+  }
+}
+
+/** The server's checks of the operator fields, with its messages (details.fields). */
+function checkOperatorFields(input: UpdateOperatorRequest): UpdateOperatorRequest {
+  const fields: Record<string, string> = {}
+  const display_name = String(input.display_name ?? '').trim()
+  if (!display_name || [...display_name].length > 64) fields.display_name = '请输入公司或场馆名称（最多 64 个字符）'
+  const contact = String(input.contact_name ?? '').trim()
+  if ([...contact].length > 64) fields.contact_name = '联系人姓名不能超过 64 个字符'
+  const phone = String(input.phone ?? '').trim()
+  if (!/^1[3-9][0-9]{9}$/.test(phone) && !/^0[0-9-]{9,13}$/.test(phone)) fields.phone = '手机号或座机号格式不正确'
+  const email = String(input.email ?? '').trim()
+  if (!/^[^\s@]+@[^\s@]+\.[^\s@]+$/.test(email)) fields.email = '请输入有效的邮箱地址'
+  if (!TIERS.includes(input.tier)) fields.tier = '运营商等级不正确'
+  if (Object.keys(fields).length > 0) {
+    fail('VALIDATION_FAILED', Object.values(fields)[0]!, 'Some fields are invalid', { fields })
+  }
+  return { display_name, contact_name: contact || undefined, phone, email, tier: input.tier }
+}
+
+function createOperator(input: CreateOperatorRequest): RegisterOperatorResponse {
+  const username = String(input.username ?? '')
+  if (!/^[A-Za-z][A-Za-z0-9_]{2,31}$/.test(username)) {
+    fail('VALIDATION_FAILED', '用户名须为 3-32 位字母、数字或下划线，并以字母开头', 'The username needs 3–32 letters, digits or underscores, starting with a letter', { field: 'username' })
+  }
+  checkStaffPassword(input.password)
+  const fields = checkOperatorFields(input)
+  if (usernameTaken(username)) fail('USERNAME_TAKEN', '用户名已被占用', 'That username is taken', { field: 'username' })
+  const key = randomKey()
+  const now = new Date().toISOString()
+  const row: OperatorAccountRow = {
+    id: crypto.randomUUID(),
+    username,
+    display_name: fields.display_name,
+    contact_name: fields.contact_name ?? null,
+    phone: fields.phone,
+    email: fields.email,
+    tier: fields.tier,
+    status: 'active',
+    balance: '0.00',
+    is_locked: false,
+    locked_reason: null,
+    locked_at: null,
+    api_key_last4: key.slice(-4),
+    closed_at: null,
+    created_at: now,
+    updated_at: now,
+  }
+  adminOperators.push(row)
+  apiKeys.set(row.id, key)
+  return { operator: profileOf(row), api_key: key }
+}
+
+function updateOperator(id: unknown, input: UpdateOperatorRequest): OperatorProfile {
+  const op = findOperator(id)
+  if (op.status !== 'active') fail('CONFLICT', '该运营商账户已注销，不能修改', 'The operator account is closed')
+  const fields = checkOperatorFields(input)
+  Object.assign(op, { ...fields, contact_name: fields.contact_name ?? null, updated_at: new Date().toISOString() })
+  return profileOf(op)
+}
+
+function setOperatorLocked(id: unknown, locked: boolean, reason: unknown): OperatorProfile {
+  const op = findOperator(id)
+  const why = checkReason(reason)
+  if (op.status !== 'active') fail('CONFLICT', '该运营商账户已注销', 'The operator account is closed')
+  if (op.is_locked === locked) {
+    fail('CONFLICT', locked ? '该运营商已处于锁定状态' : '该运营商未被锁定', locked ? 'The operator is already locked' : 'The operator is not locked')
+  }
+  const now = new Date().toISOString()
+  Object.assign(op, {
+    is_locked: locked,
+    locked_reason: locked ? why : null,
+    locked_at: locked ? now : null,
+    updated_at: now,
+  })
+  return profileOf(op)
+}
+
 async function adminHandle(cmd: string, p: Record<string, unknown>): Promise<unknown> {
   requireSession('admin')
   if (flag('slow')) await sleep(1200)
@@ -1406,6 +1845,14 @@ async function adminHandle(cmd: string, p: Record<string, unknown>): Promise<unk
       await sleep(flag('slow') ? 800 : 150)
       requireServer()
       return resetKey(p.operatorId)
+    case 'admin_alert_ack': {
+      requireDecider()
+      await sleep(150)
+      requireServer()
+      const i = ADMIN.alerts.findIndex((a) => a.id === p.id)
+      if (i >= 0) ADMIN.alerts.splice(i, 1)
+      return null
+    }
     case 'admin_transactions': {
       requireTransactionViewer()
       await sleep(flag('slow') ? 0 : 120) // a round trip to the server
@@ -1419,6 +1866,54 @@ async function adminHandle(cmd: string, p: Record<string, unknown>): Promise<unk
       if (format !== 'xlsx' && format !== 'csv') fail('VALIDATION_FAILED', '导出格式不正确', 'Unknown export format', { field: 'format' })
       return exportTransactions(p.query as TransactionQuery, format)
     }
+    case 'admin_statistics': {
+      // every admin-workspace role may read the statistics (an analyst sees nothing else)
+      await sleep(flag('slow') ? 1500 : 150) // a round trip, and the server's aggregation
+      requireServer()
+      return statistics(p.query as StatisticsQuery)
+    }
+    case 'admin_statistics_export':
+      requireServer()
+      return exportStatistics(p.query as StatisticsQuery)
+    case 'admin_staff_list':
+      requireSuperAdmin()
+      await sleep(flag('slow') ? 0 : 100)
+      requireServer()
+      return staffAccounts.map((a) => ({ ...a }))
+    case 'admin_staff_create':
+      requireSuperAdmin()
+      await sleep(150)
+      requireServer()
+      return createStaff(p.input as CreateStaffRequest)
+    case 'admin_staff_reset_password': {
+      requireSuperAdmin()
+      await sleep(150)
+      requireServer()
+      const a = findStaff(p.id)
+      staffPasswords.set(a.username, checkStaffPassword(p.password))
+      return { ...a }
+    }
+    case 'admin_staff_set_disabled':
+      requireSuperAdmin()
+      await sleep(150)
+      requireServer()
+      return setStaffDisabled(p.id, p.disabled === true)
+    case 'admin_operator_create':
+      requireDecider()
+      await sleep(200)
+      requireServer()
+      return createOperator(p.input as CreateOperatorRequest)
+    case 'admin_operator_update':
+      requireDecider()
+      await sleep(150)
+      requireServer()
+      return updateOperator(p.id, p.input as UpdateOperatorRequest)
+    case 'admin_operator_lock':
+    case 'admin_operator_unlock':
+      requireDecider()
+      await sleep(150)
+      requireServer()
+      return setOperatorLocked(p.id, cmd === 'admin_operator_lock', p.reason)
     default:
       return undefined
   }
@@ -1463,8 +1958,11 @@ async function handle(cmd: string, payload: Payload): Promise<unknown> {
       await sleep(500)
       const args = p.args as LoginArgs
       const account = ACCOUNTS[args.username]
-      if (!account || args.password !== PASSWORD) {
+      if (!account || args.password !== (staffPasswords.get(args.username) ?? PASSWORD)) {
         fail('INVALID_CREDENTIALS', '用户名或密码错误', 'Wrong username or password')
+      }
+      if (staffAccounts.some((a) => a.username === args.username && a.status === 'disabled')) {
+        fail('ACCOUNT_DISABLED', '该账号已被停用', 'This account has been disabled')
       }
       if (account.workspace !== args.workspace) {
         fail('WRONG_WORKSPACE', '该账号无权登录此工作台', 'This account cannot sign in to this workspace')
@@ -1520,7 +2018,7 @@ async function handle(cmd: string, payload: Payload): Promise<unknown> {
       await sleep(flag('slow') ? 2000 : 300)
       if (flag('fail')) fail('SERVER_UNREACHABLE', '无法连接服务器，且本机暂无缓存数据', 'Server unreachable and nothing cached yet')
       if (ws === 'operator') return operatorHome()
-      if (ws === 'admin') return { ...ADMIN, pending_requests: awaitingRequests() }
+      if (ws === 'admin') return { ...ADMIN, pending_requests: awaitingRequests(), alerts_open: ADMIN.alerts.length }
       return financeOverview()
     }
     case 'operator_sites':
@@ -1685,6 +2183,17 @@ async function handle(cmd: string, payload: Payload): Promise<unknown> {
     case 'admin_announcement_publish':
     case 'admin_api_key_reveal':
     case 'admin_api_key_reset':
+    case 'admin_alert_ack':
+    case 'admin_statistics':
+    case 'admin_statistics_export':
+    case 'admin_staff_list':
+    case 'admin_staff_create':
+    case 'admin_staff_reset_password':
+    case 'admin_staff_set_disabled':
+    case 'admin_operator_create':
+    case 'admin_operator_update':
+    case 'admin_operator_lock':
+    case 'admin_operator_unlock':
       return adminHandle(cmd, p)
     default:
       console.warn('[ipc-mock] unhandled command', cmd, payload)

@@ -24,6 +24,9 @@ import AuthorizationsPage from '@/workspaces/admin/pages/authorizations/Authoriz
 import AnnouncementsPage from '@/workspaces/admin/pages/announcements/AnnouncementsPage.vue'
 import ApplicationsPage from '@/workspaces/admin/pages/applications/ApplicationsPage.vue'
 import TransactionsPage from '@/workspaces/admin/pages/transactions/TransactionsPage.vue'
+import StatisticsPage from '@/workspaces/admin/pages/statistics/StatisticsPage.vue'
+import StaffPage from '@/workspaces/admin/pages/staff/StaffPage.vue'
+import { adminRedirect } from '@/workspaces/admin/useAdminAccess'
 import FinanceHomePage from '@/workspaces/finance/pages/home/FinanceHomePage.vue'
 
 declare module 'vue-router' {
@@ -72,7 +75,9 @@ const OPERATOR_PAGES: RouteRecordRaw[] = [
 ]
 
 /** The admin's pages: the synced ones (公告 too) read the local cache and queue decisions (offline too);
- * 交易监控 (transactions) asks the server and needs the network. */
+ * 交易监控 (transactions), 统计分析 (statistics) and 员工账号 (staff) ask the server and need the
+ * network. Which of them a role may open is `allowedAdminMenus` (useAdminAccess.ts): the guard
+ * below sends a role elsewhere from a page it may not open (an analyst to 统计分析). */
 const ADMIN_PAGES: RouteRecordRaw[] = [
   {
     path: 'operators',
@@ -109,6 +114,18 @@ const ADMIN_PAGES: RouteRecordRaw[] = [
     name: 'admin-transactions',
     component: TransactionsPage,
     meta: { requiresAuth: true, menu: 'transactions', titleKey: 'tx.title' },
+  },
+  {
+    path: 'statistics',
+    name: 'admin-statistics',
+    component: StatisticsPage,
+    meta: { requiresAuth: true, menu: 'statistics', titleKey: 'stats.title' },
+  },
+  {
+    path: 'staff',
+    name: 'admin-staff',
+    component: StaffPage,
+    meta: { requiresAuth: true, menu: 'staff', titleKey: 'staff.title' },
   },
 ]
 
@@ -161,6 +178,10 @@ export function createAppRouter(history: RouterHistory = createWebHashHistory())
     if (to.meta.entry) return session ? homeRoute(ws) : loginRoute(ws)
     if (to.meta.requiresAuth && !session) return loginRoute(ws)
     if (to.meta.loginPage && session) return homeRoute(ws)
+    if (ws === 'admin' && session && to.meta.requiresAuth) {
+      const elsewhere = adminRedirect(session.user.role, to.meta.menu)
+      if (elsewhere) return { name: elsewhere }
+    }
     return true
   })
 

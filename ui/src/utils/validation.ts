@@ -1,6 +1,8 @@
 // Client-side mirrors of crates/domain/src/validate.rs: the server stays authoritative,
 // these only spare the user a round trip. Each returns an i18n key or null when valid.
 
+import type { ErrorBody } from '@/api/generated/ErrorBody'
+import type { Role } from '@/api/generated/Role'
 import type { Tier } from '@/api/generated/Tier'
 import { parseLocalDate, startOfLocalDay } from '@/utils/datetime'
 
@@ -361,5 +363,147 @@ export function validateAnnouncementForm(f: AnnouncementForm): AnnouncementError
   if (body === 0) errors.body = { key: 'validation.announcementBodyRequired' }
   else if (body > ANNOUNCEMENT_BODY_MAX) errors.body = { key: 'validation.tooLong', params: { max: ANNOUNCEMENT_BODY_MAX } }
   if (f.audience === 'tier' && !f.tier) errors.tier = { key: 'validation.announcementTierRequired' }
+  return errors
+}
+
+// ----- field errors the core or the server sent back -----
+
+/**
+ * A refused form's field messages, from an ErrorBody: VALIDATION_FAILED names one field
+ * (`details.field`: the message is that field's) or several (`details.fields`: name → reason);
+ * USERNAME_TAKEN is the username's, WEAK_PASSWORD the password's. Only `fields` are kept; null
+ * when none of them is named (the form then shows the message as a whole).
+ */
+export function serverFieldErrors<F extends string>(
+  body: ErrorBody,
+  fields: readonly F[],
+): Partial<Record<F, string>> | null {
+  const known = (name: unknown): name is F => typeof name === 'string' && (fields as readonly string[]).includes(name)
+  const out: Partial<Record<F, string>> = {}
+  const username: unknown = 'username'
+  const password: unknown = 'password'
+  if (body.code === 'USERNAME_TAKEN' && known(username)) out[username] = body.message
+  else if (body.code === 'WEAK_PASSWORD' && known(password)) out[password] = body.message
+  else if (body.code === 'VALIDATION_FAILED') {
+    const details = body.details ?? {}
+    const many = details.fields
+    if (typeof many === 'object' && many !== null) {
+      for (const [name, reason] of Object.entries(many as Record<string, unknown>)) {
+        if (known(name)) out[name] = typeof reason === 'string' && reason.trim() ? reason : body.message
+      }
+    }
+    if (known(details.field)) out[details.field] = body.message
+  }
+  return Object.keys(out).length > 0 ? out : null
+}
+
+function rule(key: RuleResult): FieldError | null {
+  return key ? { key } : null
+}
+
+// ----- staff accounts (员工账号; mirror crates/domain/src/validate.rs) -----
+
+/** Every role a staff account can have (not `operator`: operators register themselves). */
+export const STAFF_ROLES: readonly Role[] = ['super_admin', 'admin', 'accountant', 'manager', 'auditor', 'analyst']
+export const STAFF_DISPLAY_NAME_MAX = 64
+
+export interface StaffForm {
+  username: string
+  display_name: string
+  role: Role | null
+  password: string
+  confirm: string
+}
+
+export type StaffField = keyof StaffForm
+export type StaffErrors = Partial<Record<StaffField, FieldError>>
+export const STAFF_FIELDS: readonly StaffField[] = ['username', 'display_name', 'role', 'password', 'confirm']
+
+export function validateStaffDisplayName(s: string): FieldError | null {
+  const n = chars(s)
+  if (n === 0) return { key: 'validation.staffNameRequired' }
+  if (n > STAFF_DISPLAY_NAME_MAX || hasControl(s.trim())) {
+    return { key: 'validation.tooLong', params: { max: STAFF_DISPLAY_NAME_MAX } }
+  }
+  return null
+}
+
+/** All field errors of the 新建员工 form; empty object when valid. */
+export function validateStaffForm(f: StaffForm): StaffErrors {
+  const errors: StaffErrors = {}
+  const checks: [StaffField, FieldError | null][] = [
+    ['username', rule(validateUsername(f.username.trim()))],
+    ['display_name', validateStaffDisplayName(f.display_name)],
+    ['role', f.role && STAFF_ROLES.includes(f.role) ? null : { key: 'validation.staffRoleRequired' }],
+    ['password', rule(validatePassword(f.password))],
+    ['confirm', rule(validateConfirm(f.password, f.confirm))],
+  ]
+  for (const [field, err] of checks) if (err) errors[field] = err
+  return errors
+}
+
+export interface PasswordForm {
+  password: string
+  confirm: string
+}
+
+export type PasswordErrors = Partial<Record<keyof PasswordForm, FieldError>>
+
+/** A new password and its confirmation (重置密码). */
+export function validatePasswordForm(f: PasswordForm): PasswordErrors {
+  const errors: PasswordErrors = {}
+  const password = rule(validatePassword(f.password))
+  if (password) errors.password = password
+  const confirm = rule(validateConfirm(f.password, f.confirm))
+  if (confirm) errors.confirm = confirm
+  return errors
+}
+
+// ----- operator accounts (运营商管理: 新建 / 编辑) -----
+
+export const TIERS: readonly Tier[] = ['trial', 'standard', 'vip']
+
+export interface OperatorForm {
+  /** Read on creation only (it cannot change afterwards). */
+  username: string
+  /** Read on creation only (an admin never sees or sets an operator's password afterwards). */
+  password: string
+  display_name: string
+  contact_name: string
+  phone: string
+  email: string
+  tier: Tier | null
+}
+
+export type OperatorField = keyof OperatorForm
+export type OperatorErrors = Partial<Record<OperatorField, FieldError>>
+export const OPERATOR_FIELDS: readonly OperatorField[] = [
+  'username',
+  'password',
+  'display_name',
+  'contact_name',
+  'phone',
+  'email',
+  'tier',
+]
+
+/**
+ * All field errors of the operator form; empty object when valid. Username and password are
+ * only checked on creation (`editing: false`): the username is read-only afterwards and an edit
+ * carries no password.
+ */
+export function validateOperatorForm(f: OperatorForm, opts: { editing: boolean }): OperatorErrors {
+  const errors: OperatorErrors = {}
+  const checks: [OperatorField, FieldError | null][] = [
+    ['display_name', rule(validateDisplayName(f.display_name))],
+    ['contact_name', rule(validateContactName(f.contact_name))],
+    ['phone', rule(validatePhone(f.phone))],
+    ['email', rule(validateEmail(f.email))],
+    ['tier', f.tier && TIERS.includes(f.tier) ? null : { key: 'validation.tierRequired' }],
+  ]
+  if (!opts.editing) {
+    checks.unshift(['username', rule(validateUsername(f.username.trim()))], ['password', rule(validatePassword(f.password))])
+  }
+  for (const [field, err] of checks) if (err) errors[field] = err
   return errors
 }

@@ -267,20 +267,17 @@ describe('授权管理', () => {
     expect($('#grant-error').textContent).toContain('授予失败：尚未登录')
   })
 
-  it('an analyst sees the list but no decision buttons', async () => {
+  it('an analyst is sent to 统计分析 instead (authorizations and requests)', async () => {
     await signIn('uat_analyst')
     mounted = await mountApp('/ws/admin/authorizations')
     await settle()
-    expect(document.querySelectorAll('#auth-table tbody tr')).toHaveLength(7)
-    expect(document.querySelector('#auth-grant')).toBeNull()
-    expect(document.querySelector('.auth-revoke')).toBeNull()
-    expect($('#auth-read-only').textContent).toContain('只读')
-    mounted.wrapper.unmount()
-    mounted = await mountApp('/ws/admin/requests')
+    expect(mounted.router.currentRoute.value.name).toBe('admin-statistics')
+    expect(document.querySelector('#auth-table')).toBeNull()
+    expect(document.querySelector('#menu-authorizations')).toBeNull()
+    await mounted.router.push('/ws/admin/requests')
     await settle()
-    expect(document.querySelectorAll('#req-table tbody tr')).toHaveLength(2)
-    expect(document.querySelector('.req-approve')).toBeNull()
-    expect(document.querySelector('.req-reject')).toBeNull()
+    expect(mounted.router.currentRoute.value.name).toBe('admin-statistics')
+    expect(document.querySelector('#req-table')).toBeNull()
   })
 })
 
@@ -481,8 +478,12 @@ describe('admin sidebar', () => {
       'menu-authorizations',
       'menu-announcements',
       'menu-transactions',
+      'menu-statistics',
+      'menu-staff',
     ])
     expect($('#menu-applications').textContent).toContain('应用管理')
+    expect($('#menu-statistics').textContent).toContain('统计分析')
+    expect($('#menu-staff').textContent).toContain('员工账号')
     expect($('#menu-announcements').textContent).toContain('公告管理')
     expect($('#menu-transactions').textContent).toContain('交易监控')
     expect($('#menu-requests').textContent).toContain('授权申请审批')
@@ -753,17 +754,13 @@ describe('应用管理', () => {
     expect(document.querySelectorAll('#app-table .app-pending')).toHaveLength(0)
   })
 
-  it('an analyst sees the catalogue and the history but cannot change anything', async () => {
+  it('an analyst is sent to 统计分析 instead', async () => {
     await signIn('uat_analyst')
     mounted = await mountApp('/ws/admin/applications')
     await settle()
-    expect(appRows()).toHaveLength(5)
+    expect(mounted.router.currentRoute.value.name).toBe('admin-statistics')
+    expect(document.querySelector('#app-table')).toBeNull()
     expect(document.querySelector('#app-new')).toBeNull()
-    expect(document.querySelector('.app-edit')).toBeNull()
-    expect(document.querySelector('.app-deactivate')).toBeNull()
-    expect(document.querySelector('.app-activate')).toBeNull()
-    expect(document.querySelectorAll('.app-history')).toHaveLength(5)
-    expect($('#app-read-only').textContent).toContain('只读')
   })
 
   it('an empty catalogue shows #app-empty with a create button', async () => {
@@ -1062,18 +1059,16 @@ describe('交易监控', () => {
     expect(disabled('tx-export-xlsx')).toBe(false)
   })
 
-  it('an analyst sees a notice, no data and no export buttons; nothing is asked', async () => {
+  it('an analyst is sent to 统计分析: no data and no export buttons; nothing is asked', async () => {
     await signIn('uat_analyst')
     const spy = spyTransactions()
     mounted = await mountApp('/ws/admin/transactions')
     await settle(300)
-    expect($('#tx-no-access').textContent).toContain('当前账号无权查看交易记录')
+    expect(mounted.router.currentRoute.value.name).toBe('admin-statistics')
     expect(spy).not.toHaveBeenCalled()
     expect(document.querySelector('#tx-table')).toBeNull()
     expect(document.querySelector('#tx-total-count')).toBeNull()
-    expect(document.querySelector('#tx-filter-type')).toBeNull()
     expect(document.querySelector('#tx-export-xlsx')).toBeNull()
-    expect(document.querySelector('#tx-export-csv')).toBeNull()
     await expect(api.adminTransactions(ALL_TX)).rejects.toMatchObject({ code: 'FORBIDDEN' })
   })
 })
@@ -1275,13 +1270,16 @@ describe('公告管理', () => {
     expect(dialogOpen('ann-dialog')).toBe(true)
   })
 
-  it('an analyst reads the announcements but cannot publish', async () => {
+  it('an analyst is sent to 统计分析 and cannot publish', async () => {
     await signIn('uat_analyst')
     mounted = await mountApp('/ws/admin/announcements')
     await settle()
-    expect(annItems()).toHaveLength(4)
+    expect(mounted.router.currentRoute.value.name).toBe('admin-statistics')
+    expect(annItems()).toHaveLength(0)
     expect(document.querySelector('#ann-new')).toBeNull()
-    expect($('#ann-read-only').textContent).toContain('只读')
+    await expect(api.adminAnnouncementPublish({ title: '标题', body: '内容', tier: null })).rejects.toMatchObject({
+      code: 'FORBIDDEN',
+    })
   })
 })
 
@@ -1403,11 +1401,13 @@ describe('运营商管理: API keys', () => {
     expect(dialogOpen('api-key-dialog')).toBe(false)
   })
 
-  it('an analyst sees the masked key only', async () => {
+  it('an analyst never reaches the operators (sent to 统计分析); the server refuses keys', async () => {
     await signIn('uat_analyst')
-    await openOperator('vr_haiyang')
-    expect($('#op-api-key').textContent).toBe('••••••••••••02a2')
-    expect(document.querySelector('#op-api-key-reveal')).toBeNull()
-    expect(document.querySelector('#op-api-key-reset')).toBeNull()
+    mounted = await mountApp('/ws/admin/operators')
+    await settle()
+    expect(mounted.router.currentRoute.value.name).toBe('admin-statistics')
+    expect(document.querySelector('.op-row')).toBeNull()
+    expect(document.querySelector('#operator-new')).toBeNull()
+    await expect(api.adminApiKeyReveal('0193a1f0-0000-7000-8000-000000000402')).rejects.toMatchObject({ code: 'FORBIDDEN' })
   })
 })

@@ -98,3 +98,44 @@ describe('dev IPC mock: message centre', () => {
     expect(await api.operatorMessagesReadAll()).toBe(0)
   })
 })
+
+describe('dev IPC mock: statistics, staff and operator changes', () => {
+  it('aggregates sessions per query: sections add up to the totals, the step follows the range', async () => {
+    await api.authLogin({ workspace: 'admin', username: 'uat_analyst', password: 'Uat@123456' })
+    const today = new Date(Date.now() + 8 * 3_600_000).toISOString().slice(0, 10)
+    const day = (n: number) => new Date(Date.parse(`${today}T00:00:00Z`) + n * 86_400_000).toISOString().slice(0, 10)
+    const month = await api.adminStatistics({ from: day(-29), to: today })
+    expect(month.granularity).toBe('day')
+    expect(month.totals.sessions).toBeGreaterThan(0)
+    expect(month.apps.reduce((n, a) => n + a.sessions, 0)).toBe(month.totals.sessions)
+    expect(month.player_counts.reduce((n, p) => n + p.sessions, 0)).toBe(month.totals.sessions)
+    expect(month.sites.length).toBeLessThanOrEqual(8)
+    expect(month.operators.length).toBeLessThanOrEqual(10)
+    expect(month.sites.every((s) => s.points.every((p) => p.bucket >= day(-29) && p.bucket <= today))).toBe(true)
+    expect((await api.adminStatistics({ from: day(-99), to: today })).granularity).toBe('week')
+    expect((await api.adminStatistics({ from: day(-364), to: today })).granularity).toBe('month')
+    await expect(api.adminStatistics({ from: day(-1096), to: today })).rejects.toMatchObject({ code: 'VALIDATION_FAILED' })
+    await expect(api.adminStatistics({ from: today, to: day(-1) })).rejects.toMatchObject({ code: 'VALIDATION_FAILED' })
+    // an analyst may not manage staff or operators
+    await expect(api.adminStaffList()).rejects.toMatchObject({ code: 'FORBIDDEN' })
+    await expect(api.adminOperatorLock('x', '原因')).rejects.toMatchObject({ code: 'FORBIDDEN' })
+  })
+
+  it('refuses to disable oneself; a disabled account cannot sign in until enabled', async () => {
+    await api.authLogin({ workspace: 'admin', username: 'uat_admin', password: 'Uat@123456' })
+    const staff = await api.adminStaffList()
+    const me = staff.find((a) => a.username === 'uat_admin')!
+    await expect(api.adminStaffSetDisabled(me.id, true)).rejects.toMatchObject({ code: 'SELF_ACTION_FORBIDDEN' })
+    const other = await api.adminStaffCreate({ username: 'second_root', password: 'Root2026ok', display_name: '备用管理员', role: 'super_admin' })
+    await api.authLogin({ workspace: 'admin', username: 'second_root', password: 'Root2026ok' })
+    await api.adminStaffSetDisabled(me.id, true)
+    await expect(api.adminStaffSetDisabled(other.id, true)).rejects.toMatchObject({ code: 'SELF_ACTION_FORBIDDEN' })
+    await expect(api.authLogin({ workspace: 'admin', username: 'uat_admin', password: 'Uat@123456' })).rejects.toMatchObject({
+      code: 'ACCOUNT_DISABLED',
+    })
+    await api.adminStaffSetDisabled(me.id, false)
+    await api.authLogin({ workspace: 'admin', username: 'uat_admin', password: 'Uat@123456' })
+    await api.adminStaffSetDisabled(other.id, true)
+    await expect(api.adminStaffSetDisabled(me.id, true)).rejects.toMatchObject({ code: 'SELF_ACTION_FORBIDDEN' })
+  })
+})

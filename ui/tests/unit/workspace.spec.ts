@@ -99,6 +99,40 @@ describe('workspace home pages', () => {
     expect(w.find('#ws-name').text()).toBe('管理员工作台')
   })
 
+  it('admin: an open alert is listed until it is marked handled', async () => {
+    const alert = {
+      id: 'al-1',
+      kind: 'abuse_lock',
+      severity: 'critical',
+      title: '异常请求：IP 203.0.113.45',
+      body: '已自动锁定运营商：星际乐园。',
+      operator_ids: ['op-1'],
+      created_at: '2026-11-25T07:00:00Z',
+    }
+    let open = [alert]
+    const calls = mockCommands(
+      signedIn('admin', {
+        admin_overview: () => ({
+          operators_total: 1, operators_active: 1, operators_locked: 1, applications_active: 1,
+          pending_requests: 0, active_authorizations: 1, alerts: open, alerts_open: open.length,
+        }),
+        admin_alert_ack: () => {
+          open = []
+          return null
+        },
+      }),
+    )
+    mounted = await mountApp('/ws/admin/home')
+    const w = mounted.wrapper
+    expect(w.find('#admin-alerts').text()).toContain('异常请求：IP 203.0.113.45')
+    expect(w.find('#admin-alerts-open').text()).toBe('1 条未处理')
+    await w.find('.admin-alert-ack').trigger('click')
+    await settle()
+    expect(callsOf(calls, 'admin_alert_ack').map((c) => c.payload)).toEqual([{ id: 'al-1' }])
+    expect(w.find('#admin-alerts-empty').text()).toBe('暂无未处理的告警')
+    expect(w.find('.admin-alert').exists()).toBe(false)
+  })
+
   it('finance: today money as strings, including a negative net income', async () => {
     mockCommands(signedIn('finance'))
     mounted = await mountApp('/ws/finance/home')
@@ -209,11 +243,21 @@ describe('workspace header', () => {
     expect(items[0]!.classes()).toContain('is-active')
   })
 
-  it('the admin sidebar lists home, operators, applications, requests, authorizations, announcements and transactions', async () => {
+  it('the super admin sidebar lists every admin page, 统计分析 and 员工账号 included', async () => {
     mockCommands(signedIn('admin'))
     mounted = await mountApp('/ws/admin/home')
     const items = mounted.wrapper.findAll('.ws-menu__item')
-    expect(items.map((i) => i.text())).toEqual(['首页', '运营商管理', '应用管理', '授权申请审批', '授权管理', '公告管理', '交易监控'])
+    expect(items.map((i) => i.text())).toEqual([
+      '首页',
+      '运营商管理',
+      '应用管理',
+      '授权申请审批',
+      '授权管理',
+      '公告管理',
+      '交易监控',
+      '统计分析',
+      '员工账号',
+    ])
     expect(items.map((i) => i.attributes('id'))).toEqual([
       'menu-home',
       'menu-operators',
@@ -222,6 +266,8 @@ describe('workspace header', () => {
       'menu-authorizations',
       'menu-announcements',
       'menu-transactions',
+      'menu-statistics',
+      'menu-staff',
     ])
   })
 })

@@ -7,7 +7,7 @@ use axum::http::StatusCode;
 use axum::routing::post;
 use axum::Router;
 use chrono::{DateTime, Utc};
-use mr_domain::{validate, DomainError, ErrorCode, OperatorId, Permission, Role};
+use mr_domain::{validate, ErrorCode, OperatorId, Permission, Role};
 use mr_protocol::auth::{
     CreateOperatorRequest, RegisterOperatorRequest, RegisterOperatorResponse, ResetPasswordRequest,
     StaffAccount, StaffStatusRequest, UpdateOperatorRequest,
@@ -68,18 +68,12 @@ pub(super) async fn update_operator(
     let Path(id) = id.map_err(ApiError::from)?;
     user.require(Permission::ManageOperators)?;
     let contact = contact_name(req.contact_name.as_deref());
-    check_all(&[
-        validate::display_name(&req.display_name).map(|_| ()),
-        validate::phone(&req.phone).map(|_| ()),
-        validate::email(&req.email).map(|_| ()),
-        match contact {
-            Some(c) if c.chars().count() > 32 => Err(DomainError::invalid(
-                "contact_name",
-                "at most 32 characters",
-            )),
-            _ => Ok(()),
-        },
-    ])?;
+    check_all(&service::operator_details(
+        &req.display_name,
+        contact,
+        &req.phone,
+        &req.email,
+    ))?;
     let mut tx = state.pool.begin().await?;
     let before = service::operator_profile_locked(&mut tx, OperatorId(id))
         .await?
@@ -109,23 +103,14 @@ pub(super) async fn update_operator(
             "phone": p.phone, "email": p.email, "tier": p.tier,
         })
     };
+    let action = if before.tier == after.tier {
+        "operator.update"
+    } else {
+        "operator.tier_change"
+    };
     audit::append(
         &mut tx,
-        AuditEntry {
-            actor_kind: "staff",
-            actor_id: Some(user.user_id),
-            actor_name: None,
-            action: if before.tier == after.tier {
-                "operator.update"
-            } else {
-                "operator.tier_change"
-            },
-            target_type: Some("operator"),
-            target_id: Some(id.to_string()),
-            details: json!({}),
-            before: Some(shown(&before)),
-            after: Some(shown(&after)),
-        },
+        AuditEntry::by(&user, action, "operator", id).change(shown(&before), shown(&after)),
         &meta,
     )
     .await?;
@@ -220,17 +205,8 @@ async fn reset_password(
     let ended = end_sessions(&mut tx, id, "password_reset").await?;
     audit::append(
         &mut tx,
-        AuditEntry {
-            actor_kind: "staff",
-            actor_id: Some(user.user_id),
-            actor_name: None,
-            action: "staff.password_reset",
-            target_type: Some("staff"),
-            target_id: Some(id.to_string()),
-            details: json!({ "username": account.username, "sessions_ended": ended }),
-            before: None,
-            after: None,
-        },
+        AuditEntry::by(&user, "staff.password_reset", "staff", id)
+            .details(json!({ "username": account.username, "sessions_ended": ended })),
         &meta,
     )
     .await?;
@@ -278,23 +254,19 @@ async fn set_status(
     } else {
         0
     };
+    let action = if req.disabled {
+        "staff.disable"
+    } else {
+        "staff.enable"
+    };
     audit::append(
         &mut tx,
-        AuditEntry {
-            actor_kind: "staff",
-            actor_id: Some(user.user_id),
-            actor_name: None,
-            action: if req.disabled {
-                "staff.disable"
-            } else {
-                "staff.enable"
-            },
-            target_type: Some("staff"),
-            target_id: Some(id.to_string()),
-            details: json!({ "username": before.username, "sessions_ended": ended }),
-            before: Some(json!({ "status": before.status })),
-            after: Some(json!({ "status": status })),
-        },
+        AuditEntry::by(&user, action, "staff", id)
+            .details(json!({ "username": before.username, "sessions_ended": ended }))
+            .change(
+                json!({ "status": before.status }),
+                json!({ "status": status }),
+            ),
         &meta,
     )
     .await?;

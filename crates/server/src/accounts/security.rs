@@ -242,23 +242,19 @@ async fn set_locked(
         .execute(&mut *tx)
         .await?;
     }
+    let action = if lock {
+        "operator.lock"
+    } else {
+        "operator.unlock"
+    };
     audit::append(
         &mut tx,
-        AuditEntry {
-            actor_kind: "staff",
-            actor_id: Some(user.user_id),
-            actor_name: None,
-            action: if lock {
-                "operator.lock"
-            } else {
-                "operator.unlock"
-            },
-            target_type: Some("operator"),
-            target_id: Some(id.to_string()),
-            details: json!({ "reason": reason }),
-            before: Some(json!({ "is_locked": locked, "locked_reason": locked_reason })),
-            after: Some(json!({ "is_locked": lock, "locked_reason": lock.then_some(reason) })),
-        },
+        AuditEntry::by(user, action, "operator", id)
+            .details(json!({ "reason": reason }))
+            .change(
+                json!({ "is_locked": locked, "locked_reason": locked_reason }),
+                json!({ "is_locked": lock, "locked_reason": lock.then_some(reason) }),
+            ),
         meta,
     )
     .await?;

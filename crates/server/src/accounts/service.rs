@@ -116,6 +116,27 @@ pub(super) fn contact_name(raw: Option<&str>) -> Option<&str> {
     raw.map(str::trim).filter(|s| !s.is_empty())
 }
 
+/// The checks of an operator's details (creation and edits).
+pub(super) fn operator_details(
+    display_name: &str,
+    contact: Option<&str>,
+    phone: &str,
+    email: &str,
+) -> [Result<(), DomainError>; 4] {
+    [
+        validate::display_name(display_name).map(|_| ()),
+        validate::phone(phone).map(|_| ()),
+        validate::email(email).map(|_| ()),
+        match contact {
+            Some(c) if c.chars().count() > 32 => Err(DomainError::invalid(
+                "contact_name",
+                "at most 32 characters",
+            )),
+            _ => Ok(()),
+        },
+    ]
+}
+
 /// The operator row locked for a change.
 pub async fn operator_profile_locked(
     conn: &mut PgConnection,
@@ -138,19 +159,15 @@ pub async fn create_operator(
     meta: &ClientMeta,
 ) -> ApiResult<Registered> {
     let contact = contact_name(req.contact_name.as_deref());
+    let [name, phone, email, contact_check] =
+        operator_details(&req.display_name, contact, &req.phone, &req.email);
     check_all(&[
         validate::username(&req.username).map(|_| ()),
         validate::password(&req.password).map(|_| ()),
-        validate::display_name(&req.display_name).map(|_| ()),
-        validate::phone(&req.phone).map(|_| ()),
-        validate::email(&req.email).map(|_| ()),
-        match contact {
-            Some(c) if c.chars().count() > 32 => Err(DomainError::invalid(
-                "contact_name",
-                "at most 32 characters",
-            )),
-            _ => Ok(()),
-        },
+        name,
+        phone,
+        email,
+        contact_check,
     ])?;
     let hash = password::hash_blocking(req.password.clone())
         .await

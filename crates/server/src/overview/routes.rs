@@ -1,11 +1,14 @@
+use axum::extract::Path;
 use axum::extract::State;
-use axum::routing::get;
+use axum::http::StatusCode;
+use axum::routing::{get, post};
 use axum::Router;
 use mr_protocol::home::{AdminOverview, FinanceOverview, OperatorHome};
 
 use super::service;
+use crate::auth::extract::ClientMeta;
 use crate::auth::AuthUser;
-use crate::error::ApiResult;
+use crate::error::{ApiError, ApiResult};
 use crate::json::Json;
 use crate::state::AppState;
 
@@ -18,6 +21,7 @@ pub fn router() -> Router<AppState> {
             mr_protocol::transactions::PATH,
             get(super::transactions::handler),
         )
+        .route("/api/v1/admin/alerts/{id}/ack", post(acknowledge_alert))
         .route(
             mr_protocol::statistics::PATH,
             get(super::statistics::handler),
@@ -37,4 +41,15 @@ async fn finance_overview(
     u: AuthUser,
 ) -> ApiResult<Json<FinanceOverview>> {
     service::finance_overview(&s, &u).await.map(Json)
+}
+
+async fn acknowledge_alert(
+    State(s): State<AppState>,
+    u: AuthUser,
+    meta: ClientMeta,
+    id: Result<Path<uuid::Uuid>, axum::extract::rejection::PathRejection>,
+) -> ApiResult<StatusCode> {
+    let Path(id) = id.map_err(ApiError::from)?;
+    service::acknowledge_alert(&s, &u, &meta, id).await?;
+    Ok(StatusCode::NO_CONTENT)
 }

@@ -1,9 +1,12 @@
 use chrono::NaiveDate;
 use mr_domain::{ErrorCode, Money, Permission};
-use mr_protocol::home::{AdminOverview, FinanceOverview, OperatorHome};
+use mr_protocol::home::{AdminAlert, AdminOverview, FinanceOverview, OperatorHome};
 use rust_decimal::Decimal;
+use uuid::Uuid;
 
 use crate::accounts::service::operator_profile;
+use crate::audit::{self, AuditEntry};
+use crate::auth::extract::ClientMeta;
 use crate::auth::AuthUser;
 use crate::error::{ApiError, ApiResult};
 use crate::state::AppState;
@@ -64,6 +67,19 @@ pub async fn admin_overview(state: &AppState, user: &AuthUser) -> ApiResult<Admi
     )
     .fetch_one(&state.pool)
     .await?;
+    let alerts: Vec<AlertRow> = sqlx::query_as(
+        "SELECT id, kind, severity, title, body,
+                ARRAY(SELECT jsonb_array_elements_text(coalesce(details->'locked_operator_ids', '[]')))::uuid[],
+                created_at
+           FROM admin_alerts WHERE acknowledged_at IS NULL
+          ORDER BY created_at DESC LIMIT 20",
+    )
+    .fetch_all(&state.pool)
+    .await?;
+    let alerts_open: i64 =
+        sqlx::query_scalar("SELECT count(*) FROM admin_alerts WHERE acknowledged_at IS NULL")
+            .fetch_one(&state.pool)
+            .await?;
     Ok(AdminOverview {
         operators_total: row.0,
         operators_active: row.1,
@@ -71,7 +87,70 @@ pub async fn admin_overview(state: &AppState, user: &AuthUser) -> ApiResult<Admi
         applications_active: row.3,
         pending_requests: row.4,
         active_authorizations: row.5,
+        alerts: alerts
+            .into_iter()
+            .map(|a| AdminAlert {
+                id: a.0,
+                kind: a.1,
+                severity: a.2,
+                title: a.3,
+                body: a.4,
+                operator_ids: a.5,
+                created_at: a.6,
+            })
+            .collect(),
+        alerts_open,
     })
+}
+
+type AlertRow = (
+    Uuid,
+    String,
+    String,
+    String,
+    String,
+    Vec<Uuid>,
+    chrono::DateTime<chrono::Utc>,
+);
+
+/// An administrator marks an alert handled; the row keeps who and when.
+pub async fn acknowledge_alert(
+    state: &AppState,
+    user: &AuthUser,
+    meta: &ClientMeta,
+    id: Uuid,
+) -> ApiResult<()> {
+    user.require(Permission::ManageOperators)?;
+    let mut tx = state.pool.begin().await?;
+    let before: Option<Option<chrono::DateTime<chrono::Utc>>> =
+        sqlx::query_scalar("SELECT acknowledged_at FROM admin_alerts WHERE id = $1 FOR UPDATE")
+            .bind(id)
+            .fetch_optional(&mut *tx)
+            .await?;
+    match before {
+        None => return Err(ErrorCode::NotFound.into()),
+        // Someone else handled it first: nothing to do.
+        Some(Some(_)) => return Ok(()),
+        Some(None) => {}
+    }
+    sqlx::query(
+        "UPDATE admin_alerts SET acknowledged_by = $2, acknowledged_at = now() WHERE id = $1",
+    )
+    .bind(id)
+    .bind(user.user_id)
+    .execute(&mut *tx)
+    .await?;
+    audit::append(
+        &mut tx,
+        AuditEntry::by(user, "admin_alert.acknowledge", "admin_alert", id).change(
+            serde_json::json!({ "acknowledged": false }),
+            serde_json::json!({ "acknowledged": true }),
+        ),
+        meta,
+    )
+    .await?;
+    tx.commit().await?;
+    Ok(())
 }
 
 pub async fn finance_overview(state: &AppState, user: &AuthUser) -> ApiResult<FinanceOverview> {
