@@ -247,6 +247,27 @@ impl App {
 
     /// Waits until no element matches `css` or none of the matches is displayed (a dialog
     /// closing, a row removed).
+    /// Waits until an element matching `css` is displayed (a closed dialog stays in the DOM,
+    /// hidden, so [`App::wait_for`] alone would not tell that it opened again).
+    pub async fn wait_shown(&self, css: &str) -> anyhow::Result<()> {
+        let started = Instant::now();
+        while started.elapsed() < WAIT {
+            for e in self
+                .client
+                .find_all(Locator::Css(css))
+                .await
+                .unwrap_or_default()
+            {
+                if e.is_displayed().await.unwrap_or(false) {
+                    return Ok(());
+                }
+            }
+            tokio::time::sleep(Duration::from_millis(150)).await;
+        }
+        let shot = self.failure_screenshot(css).await;
+        bail!("{css} never shown{shot}")
+    }
+
     pub async fn wait_gone(&self, css: &str) -> anyhow::Result<()> {
         let started = Instant::now();
         while started.elapsed() < WAIT {
@@ -290,7 +311,29 @@ impl App {
         self.click_located(Locator::Css(css), css).await
     }
 
+    /// Waits (up to 2 s) until no finite CSS animation or transition runs: a drawer sliding in
+    /// or a dialog zooming moves its buttons while WebKit may report them where they will end
+    /// up, so a click then lands on something else. Endless ones (spinners) are ignored.
+    pub async fn settle_animations(&self) {
+        let started = Instant::now();
+        while started.elapsed() < Duration::from_secs(2) {
+            let moving = self
+                .client
+                .execute(
+                    "return document.getAnimations().some(a => a.playState === 'running' \
+                       && a.effect && a.effect.getTiming().iterations !== Infinity)",
+                    vec![],
+                )
+                .await;
+            if !matches!(moving, Ok(serde_json::Value::Bool(true))) {
+                return;
+            }
+            tokio::time::sleep(Duration::from_millis(50)).await;
+        }
+    }
+
     async fn click_located(&self, locator: Locator<'_>, what: &str) -> anyhow::Result<()> {
+        self.settle_animations().await;
         let started = Instant::now();
         let mut last_error = String::from("nothing displayed");
         loop {

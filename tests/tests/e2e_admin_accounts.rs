@@ -107,7 +107,7 @@ async fn e2e_a03_create_edit_retier_lock_and_unlock_an_operator(
     app.click("#menu-operators").await?;
 
     app.click("#operator-new").await?;
-    app.wait_for("#operator-dialog").await?;
+    app.wait_shown("#operator-dialog").await?;
     app.fill("#operator-username", "xinghe_vr").await?;
     app.fill("#operator-display-name", "星河 VR 乐园").await?;
     app.fill("#operator-contact-name", "李经理").await?;
@@ -148,7 +148,7 @@ async fn e2e_a03_create_edit_retier_lock_and_unlock_an_operator(
         .await?;
     app.click(".op-row").await?;
     app.click("#operator-edit").await?;
-    app.wait_for("#operator-dialog").await?;
+    app.wait_shown("#operator-dialog").await?;
     app.fill("#operator-display-name", "星河 VR 乐园旗舰店")
         .await?;
     choose(&app, "operator-tier", "标准").await?;
@@ -179,7 +179,7 @@ async fn e2e_a03_create_edit_retier_lock_and_unlock_an_operator(
     app.wait_text("#op-list", |t| t.contains(&username)).await?;
     app.click(".op-row").await?;
     app.click("#operator-lock").await?;
-    app.wait_for("#operator-lock-dialog").await?;
+    app.wait_shown("#operator-lock-dialog").await?;
     app.fill("#operator-lock-reason", "合同到期未续签").await?;
     app.screenshot("e-a03-lock-dialog").await?;
     app.click("#operator-lock-confirm").await?;
@@ -196,7 +196,7 @@ async fn e2e_a03_create_edit_retier_lock_and_unlock_an_operator(
     assert_eq!(reason.as_deref(), Some("合同到期未续签"));
     app.screenshot("e-a03-locked").await?;
     app.click("#operator-unlock").await?;
-    app.wait_for("#operator-lock-dialog").await?;
+    app.wait_shown("#operator-lock-dialog").await?;
     app.fill("#operator-lock-reason", "已续签").await?;
     app.click("#operator-lock-confirm").await?;
     app.wait_for("#operator-lock").await?;
@@ -374,7 +374,7 @@ async fn e2e_a15_staff_accounts_and_an_analyst_who_sees_only_statistics(
         ("zhao_analyst", "赵分析", "数据分析员"),
     ] {
         app.click("#staff-new").await?;
-        app.wait_for("#staff-dialog").await?;
+        app.wait_shown("#staff-dialog").await?;
         app.fill("#staff-username", username).await?;
         app.fill("#staff-display-name", name).await?;
         choose(&app, "staff-role", role).await?;
@@ -405,7 +405,7 @@ async fn e2e_a15_staff_accounts_and_an_analyst_who_sees_only_statistics(
     // A new password for the auditor.
     app.click_xpath("//tr[contains(., 'li_auditor')]//*[contains(@class,'staff-reset')]")
         .await?;
-    app.wait_for("#staff-reset-dialog").await?;
+    app.wait_shown("#staff-reset-dialog").await?;
     app.fill("#staff-reset-password", "Audit2026x").await?;
     app.fill("#staff-reset-confirm", "Audit2026x").await?;
     app.click("#staff-reset-save").await?;

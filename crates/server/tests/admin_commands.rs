@@ -346,3 +346,61 @@ async fn a_request_decided_by_another_admin_first_is_a_conflict_with_who_and_whe
     assert!(told[1].contains("该应用仅限 VIP 运营商"), "{told:?}");
     expect_error(&launch(&h, "deep_sea").await, 403, "APP_NOT_AUTHORIZED");
 }
+
+/// A decision queued while the operator closed their account is refused at apply time, for a
+/// direct grant and for the approval of a request they made before closing.
+#[sqlx::test(migrator = "mr_server::MIGRATOR")]
+async fn decisions_about_a_closed_operator_are_refused(pool: PgPool) {
+    let (c, h) = setup(pool.clone()).await;
+    let app = new_app(&pool, "star_quest").await;
+    let op = h.acct.operator_id;
+    let req: Uuid = sqlx::query_scalar(
+        "INSERT INTO authorization_requests (operator_id, application_id, reason)
+         VALUES ($1, $2, '新店开业需要') RETURNING id",
+    )
+    .bind(op)
+    .bind(app)
+    .fetch_one(&pool)
+    .await
+    .unwrap();
+    sqlx::query("UPDATE operators SET status = 'closed', closed_at = now() WHERE id = $1")
+        .bind(op)
+        .execute(&pool)
+        .await
+        .unwrap();
+    let mut admin = Device::admin(&c, "uat_admin").await;
+    let grant = admin
+        .push(
+            &c,
+            Command::AuthorizationGrant(GrantFields {
+                authorization_id: Uuid::now_v7(),
+                operator_id: op,
+                application_id: app,
+                expires_at: None,
+            }),
+        )
+        .await;
+    assert_eq!(grant["status"], "rejected", "{grant}");
+    assert_eq!(grant["code"], "ACCOUNT_CLOSED");
+    let approve = admin
+        .push(
+            &c,
+            Command::RequestApprove {
+                request_id: req,
+                authorization_id: Uuid::now_v7(),
+                expires_at: None,
+            },
+        )
+        .await;
+    assert_eq!(approve["status"], "rejected", "{approve}");
+    assert_eq!(approve["code"], "ACCOUNT_CLOSED");
+    let granted: i64 = sqlx::query_scalar(
+        "SELECT count(*) FROM authorizations WHERE operator_id = $1 AND application_id = $2",
+    )
+    .bind(op)
+    .bind(app)
+    .fetch_one(&pool)
+    .await
+    .unwrap();
+    assert_eq!(granted, 0, "nothing half-written");
+}

@@ -124,9 +124,20 @@ async fn a_key_reset_kills_the_old_key_at_once(pool: PgPool) {
     .await
     .unwrap();
     assert_eq!(audits, 2);
+    // The admin's reset row names the replaced key and the new one by their last four.
+    let new_key = r.body["api_key"].as_str().unwrap().to_string();
+    let (before, after): (Option<String>, Option<String>) = sqlx::query_as(
+        "SELECT before->>'api_key_last4', after->>'api_key_last4' FROM audit_log
+          WHERE action = 'operator.api_key_reset' AND target_id = $1 ORDER BY id DESC LIMIT 1",
+    )
+    .bind(h.acct.operator_id.to_string())
+    .fetch_one(&pool)
+    .await
+    .unwrap();
+    assert_eq!(before.as_deref(), Some(&renewed.acct.api_key[60..]));
+    assert_eq!(after.as_deref(), Some(&new_key[60..]));
 
     // R-A2: an administrator reveals the current key (audited); operators and finance may not.
-    let new_key = r.body["api_key"].as_str().unwrap().to_string();
     let reveal = format!("/api/v1/operators/{}/api-key/reveal", h.acct.operator_id);
     let shown = c.post(&reveal, Some(&admin), json!({})).await;
     assert_eq!(shown.status, StatusCode::OK, "{shown:?}");

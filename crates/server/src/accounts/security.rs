@@ -48,22 +48,28 @@ async fn reset_key(
     }
     let key = issue_api_key(&state.config.master_key);
     let mut tx = state.pool.begin().await?;
-    let found: Option<String> = sqlx::query_scalar(
+    // The old key's last four characters, for the audit row's before/after.
+    let old_last4: Option<String> = sqlx::query_scalar(
+        "SELECT api_key_last4 FROM operators WHERE id = $1 AND status = 'active' FOR UPDATE",
+    )
+    .bind(id)
+    .fetch_optional(&mut *tx)
+    .await?;
+    sqlx::query(
         "UPDATE operators SET api_key_ciphertext = $2, api_key_nonce = $3, api_key_hash = $4,
                               api_key_last4 = $5, api_key_rotated_at = now(), updated_at = now()
-          WHERE id = $1 AND status = 'active'
-         RETURNING display_name",
+          WHERE id = $1 AND status = 'active'",
     )
     .bind(id)
     .bind(&key.ciphertext)
     .bind(&key.nonce)
     .bind(&key.lookup_hash)
     .bind(&key.last4)
-    .fetch_optional(&mut *tx)
+    .execute(&mut *tx)
     .await?;
-    if found.is_none() {
+    let Some(old_last4) = old_last4 else {
         return Err(ApiError::new(ErrorCode::NotFound));
-    }
+    };
     if by_admin {
         sqlx::query(
             "INSERT INTO messages (operator_id, kind, title, body) VALUES ($1, 'api_key_reset', $2, $3)",
@@ -76,17 +82,10 @@ async fn reset_key(
     }
     audit::append(
         &mut tx,
-        AuditEntry {
-            actor_kind: user.subject_kind(),
-            actor_id: Some(user.user_id),
-            actor_name: None,
-            action: "operator.api_key_reset",
-            target_type: Some("operator"),
-            target_id: Some(id.to_string()),
-            details: json!({ "last4": key.last4 }),
-            before: None,
-            after: None,
-        },
+        AuditEntry::by(&user, "operator.api_key_reset", "operator", id).change(
+            json!({ "api_key_last4": old_last4 }),
+            json!({ "api_key_last4": key.last4 }),
+        ),
         &meta,
     )
     .await?;
