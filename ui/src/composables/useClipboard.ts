@@ -1,3 +1,6 @@
+import { ElMessage } from 'element-plus'
+import { i18n } from '@/i18n'
+
 /** Copy text: the async Clipboard API when present, else a hidden textarea + execCommand. */
 export async function copyText(text: string): Promise<boolean> {
   try {
@@ -22,4 +25,11 @@ export async function copyText(text: string): Promise<boolean> {
   } catch {
     return false
   }
+}
+
+/** Copy text and say how it went (a message either way); an empty text is left alone. */
+export async function copyAndTell(text: string | null | undefined): Promise<void> {
+  if (!text) return
+  if (await copyText(text)) ElMessage.success(i18n.global.t('common.copied'))
+  else ElMessage.error(i18n.global.t('common.copyFailed'))
 }

@@ -1506,7 +1506,8 @@ function setStaffDisabled(id: unknown, disabled: boolean): StaffAccount {
 
 // ----- 运营商管理: create / edit / lock / unlock, "on the server" -----
 
-function profileOf(o: OperatorAccountRow): OperatorProfile {
+/** The server's answer about an operator (exported: unit tests answer with it too). */
+export function profileOf(o: OperatorAccountRow): OperatorProfile {
   return {
     id: o.id,
     username: o.username,

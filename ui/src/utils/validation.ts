@@ -435,11 +435,10 @@ export function validateStaffForm(f: StaffForm): StaffErrors {
     ['username', rule(validateUsername(f.username.trim()))],
     ['display_name', validateStaffDisplayName(f.display_name)],
     ['role', f.role && STAFF_ROLES.includes(f.role) ? null : { key: 'validation.staffRoleRequired' }],
-    ['password', rule(validatePassword(f.password))],
-    ['confirm', rule(validateConfirm(f.password, f.confirm))],
   ]
   for (const [field, err] of checks) if (err) errors[field] = err
-  return errors
+  // the password and its confirmation follow the same rules as 重置密码
+  return { ...errors, ...validatePasswordForm(f) }
 }
 
 export interface PasswordForm {

@@ -1,7 +1,6 @@
 // Which admin pages a role may open: the sidebar lists only those, and the router sends a role
 // away from the others (an analyst to 统计分析, an admin away from 员工账号).
 import { afterEach, describe, expect, it } from 'vitest'
-import { clearMocks } from '@tauri-apps/api/mocks'
 import type { Role } from '@/api/generated/Role'
 import {
   ADMIN_MENU_KEYS,
@@ -10,7 +9,17 @@ import {
   allowedAdminMenus,
   canOpenAdminMenu,
 } from '@/workspaces/admin/useAdminAccess'
-import { DEFAULT_SETTINGS, input, mockCommands, mountApp, session, settle, type Mounted } from './helpers'
+import {
+  ALL_ADMIN_MENUS,
+  DEFAULT_SETTINGS,
+  input,
+  mockCommands,
+  mountApp,
+  session,
+  settle,
+  unmountAndClearMocks,
+  type Mounted,
+} from './helpers'
 
 describe('admin menus by role', () => {
   it('a super admin opens every page, 员工账号 included', () => {
@@ -55,12 +64,7 @@ describe('admin menus by role', () => {
 
 let mounted: Mounted | undefined
 
-afterEach(() => {
-  mounted?.wrapper.unmount()
-  mounted = undefined
-  clearMocks()
-  document.body.innerHTML = ''
-})
+afterEach(unmountAndClearMocks)
 
 const STATS = {
   from: '2026-11-20',
@@ -139,17 +143,7 @@ describe('admin sidebar and routes by role', () => {
   it('a super admin sees every item, 统计分析 and 员工账号 last', async () => {
     signedInAs('super_admin')
     mounted = await mountApp('/ws/admin/home')
-    expect(menuIds()).toEqual([
-      'menu-home',
-      'menu-operators',
-      'menu-applications',
-      'menu-requests',
-      'menu-authorizations',
-      'menu-announcements',
-      'menu-transactions',
-      'menu-statistics',
-      'menu-staff',
-    ])
+    expect(menuIds()).toEqual(ALL_ADMIN_MENUS)
     await mounted.router.push('/ws/admin/staff')
     await settle()
     expect(mounted.router.currentRoute.value.name).toBe('admin-staff')

@@ -1,57 +1,46 @@
 // The admin workspace's synced pages against the dev IPC mock (src/dev/ipc-mock.ts): the same
 // handlers `npm run dev:mock` uses, so rows, decisions and 待同步 behave as in the core.
 // Every test gets a fresh mock (its data lives in module state); the session is in localStorage.
-import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it, vi } from 'vitest'
+import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest'
 import { emit } from '@tauri-apps/api/event'
-import { clearMocks } from '@tauri-apps/api/mocks'
 import { api, events, type ExportProgress } from '@/api/commands'
 import type { ExportReport } from '@/api/generated/ExportReport'
 import type { TransactionQuery } from '@/api/generated/TransactionQuery'
 import { toLocalDate } from '@/utils/datetime'
 import { formatMoney } from '@/utils/money'
 import { expiryEndOfDay } from '@/utils/validation'
-import { bodyText, mountApp, settle, type Mounted } from './helpers'
+import {
+  $,
+  ALL_ADMIN_MENUS,
+  bodyText,
+  choose,
+  devMockFile,
+  dialogOpen,
+  freshMock,
+  mountApp,
+  selectInput,
+  settle,
+  typeInto,
+  unmountApps,
+  type Mounted,
+} from './helpers'
 
 let mounted: Mounted | undefined
-
-async function freshMock(): Promise<void> {
-  vi.resetModules()
-  const { installIpcMock } = await import('@/dev/ipc-mock')
-  installIpcMock()
-}
 
 async function signIn(username = 'uat_admin'): Promise<void> {
   await api.authLogin({ workspace: 'admin', username, password: 'Uat@123456' })
 }
 
-beforeAll(() => {
-  vi.spyOn(console, 'info').mockImplementation(() => {})
-  localStorage.clear()
-})
+devMockFile()
 
 beforeEach(async () => {
   await freshMock()
   await signIn()
 })
 
-afterEach(() => {
-  mounted?.wrapper.unmount()
-  mounted = undefined
-  document.body.innerHTML = ''
-})
-
-afterAll(() => {
-  clearMocks()
-  localStorage.clear()
-})
+afterEach(unmountApps)
 
 // ----- DOM helpers (dialogs and dropdowns live in <body>) -----
-
-function $(selector: string): HTMLElement {
-  const el = document.querySelector(selector) as HTMLElement | null
-  if (!el) throw new Error(`nothing matches ${selector}`)
-  return el
-}
 
 /** The rows of a table whose text has every one of `parts` (like the e2e XPath). */
 function rowsWith(tableId: string, ...parts: string[]): HTMLElement[] {
@@ -64,35 +53,6 @@ function rowWith(tableId: string, ...parts: string[]): HTMLElement {
   const rows = rowsWith(tableId, ...parts)
   if (rows.length !== 1) throw new Error(`${rows.length} rows of #${tableId} have ${parts.join(' + ')}`)
   return rows[0]!
-}
-
-/** The native input of an el-select: the element with the id, or the one inside it. */
-function selectInput(id: string): HTMLInputElement {
-  const el = $(`#${id}`)
-  return (el.tagName === 'INPUT' ? el : el.querySelector('input')) as HTMLInputElement
-}
-
-/** Opens an el-select and clicks the option whose text contains `text`. */
-async function choose(id: string, text: string): Promise<void> {
-  const input = selectInput(id)
-  input.click()
-  await settle(50)
-  const list = document.getElementById(input.getAttribute('aria-controls') ?? '')
-  const option = [...(list?.querySelectorAll<HTMLElement>('li.el-select-dropdown__item') ?? [])].find((li) =>
-    (li.textContent ?? '').includes(text),
-  )
-  if (!option) throw new Error(`#${id} has no option "${text}"`)
-  option.click()
-  await settle()
-}
-
-function typeInto(id: string, value: string): void {
-  const el = $(`#${id}`)
-  const target = (el.tagName === 'INPUT' || el.tagName === 'TEXTAREA' ? el : el.querySelector('input, textarea')) as
-    | HTMLInputElement
-    | HTMLTextAreaElement
-  target.value = value
-  target.dispatchEvent(new Event('input'))
 }
 
 function disabled(id: string): boolean {
@@ -470,17 +430,7 @@ describe('admin sidebar', () => {
     mounted = await mountApp('/ws/admin/home')
     await settle(300)
     const items = [...document.querySelectorAll('.ws-menu__item')]
-    expect(items.map((i) => i.id)).toEqual([
-      'menu-home',
-      'menu-operators',
-      'menu-applications',
-      'menu-requests',
-      'menu-authorizations',
-      'menu-announcements',
-      'menu-transactions',
-      'menu-statistics',
-      'menu-staff',
-    ])
+    expect(items.map((i) => i.id)).toEqual(ALL_ADMIN_MENUS)
     expect($('#menu-applications').textContent).toContain('应用管理')
     expect($('#menu-statistics').textContent).toContain('统计分析')
     expect($('#menu-staff').textContent).toContain('员工账号')
@@ -781,14 +731,6 @@ const ALL_TX: TransactionQuery = { operator_id: null, entry_type: null, from: nu
 
 function txRows(): HTMLElement[] {
   return [...document.querySelectorAll<HTMLElement>('#tx-table tbody tr')]
-}
-
-/** Whether an (appended-to-body) el-dialog with that id is open. */
-function dialogOpen(id: string): boolean {
-  const el = document.getElementById(id)
-  if (!el) return false
-  const overlay = el.closest<HTMLElement>('.el-overlay')
-  return !!overlay && overlay.style.display !== 'none'
 }
 
 /** The query of the last admin_transactions call a spy saw. */

@@ -1,12 +1,26 @@
 // 运营商管理: 新建 (the API key shown once), 编辑, 锁定 / 解锁 with a required reason, against
 // mocked commands; and the operator form's rules.
 import { afterEach, describe, expect, it } from 'vitest'
-import { clearMocks } from '@tauri-apps/api/mocks'
 import type { OperatorAccountRow } from '@/api/generated/OperatorAccountRow'
-import type { OperatorProfile } from '@/api/generated/OperatorProfile'
 import type { Role } from '@/api/generated/Role'
+import { profileOf } from '@/dev/ipc-mock'
 import { validateOperatorForm, type OperatorForm } from '@/utils/validation'
-import { DEFAULT_SETTINGS, bodyText, callsOf, mockCommands, mountApp, session, settle, type Handler, type Mounted } from './helpers'
+import {
+  $,
+  DEFAULT_SETTINGS,
+  bodyText,
+  callsOf,
+  choose,
+  dialogOpen,
+  formErrors,
+  mockCommands,
+  mountApp,
+  session,
+  settle,
+  typeInto,
+  unmountAndClearMocks,
+  type Handler,
+} from './helpers'
 
 // ----- the form rules -----
 
@@ -93,32 +107,9 @@ function row(n: number, username: string, display_name: string, extra: Partial<O
   }
 }
 
-function profileOf(o: OperatorAccountRow): OperatorProfile {
-  return {
-    id: o.id,
-    username: o.username,
-    display_name: o.display_name,
-    contact_name: o.contact_name,
-    phone: o.phone,
-    email: o.email,
-    tier: o.tier,
-    status: o.status,
-    balance: o.balance,
-    is_locked: o.is_locked,
-    api_key_masked: `••••${o.api_key_last4}`,
-    created_at: o.created_at,
-  }
-}
-
-let mounted: Mounted | undefined
 let rows: OperatorAccountRow[] = []
 
-afterEach(() => {
-  mounted?.wrapper.unmount()
-  mounted = undefined
-  clearMocks()
-  document.body.innerHTML = ''
-})
+afterEach(unmountAndClearMocks)
 
 /** The commands the operators page needs; `rows` is "the cache" it lists. */
 function commands(extra: Record<string, Handler> = {}, role: Role = 'super_admin') {
@@ -145,46 +136,22 @@ function commands(extra: Record<string, Handler> = {}, role: Role = 'super_admin
   })
 }
 
-function $(selector: string): HTMLElement {
-  const el = document.querySelector(selector) as HTMLElement | null
-  if (!el) throw new Error(`nothing matches ${selector}`)
-  return el
-}
-
-function typeInto(id: string, value: string): void {
-  const el = $(`#${id}`)
-  const target = (el.tagName === 'INPUT' || el.tagName === 'TEXTAREA' ? el : el.querySelector('input, textarea')) as
-    | HTMLInputElement
-    | HTMLTextAreaElement
-  target.value = value
-  target.dispatchEvent(new Event('input'))
-}
-
-async function choose(id: string, text: string): Promise<void> {
-  const el = $(`#${id}`)
-  const input = (el.tagName === 'INPUT' ? el : el.querySelector('input')) as HTMLInputElement
-  input.click()
-  await settle(50)
-  const list = document.getElementById(input.getAttribute('aria-controls') ?? '')
-  const option = [...(list?.querySelectorAll<HTMLElement>('li.el-select-dropdown__item') ?? [])].find(
-    (li) => (li.textContent ?? '').trim() === text,
-  )
-  if (!option) throw new Error(`#${id} has no option "${text}"`)
-  option.click()
-  await settle()
-}
-
-function dialogOpen(id: string): boolean {
-  const overlay = document.getElementById(id)?.closest<HTMLElement>('.el-overlay')
-  return !!overlay && overlay.style.display !== 'none'
-}
-
-function formErrors(dialogId: string): string[] {
-  return [...document.querySelectorAll(`#${dialogId} .el-form-item__error`)].map((e) => (e.textContent ?? '').trim())
-}
-
 async function openPage(): Promise<void> {
-  mounted = await mountApp('/ws/admin/operators')
+  await mountApp('/ws/admin/operators')
+  await settle(300)
+}
+
+/** 新建运营商 with a valid form for `username`, then 保存. */
+async function createOperator(username: string): Promise<void> {
+  $('#operator-new').click()
+  await settle()
+  typeInto('operator-username', username)
+  typeInto('operator-password', 'Welcome2026')
+  typeInto('operator-display-name', '星河VR体验馆')
+  typeInto('operator-phone', '13912345678')
+  typeInto('operator-email', 'ops@xinghe.cn')
+  await settle()
+  $('#operator-save').click()
   await settle(300)
 }
 
@@ -272,16 +239,7 @@ describe('运营商管理: 新建运营商', () => {
       },
     })
     await openPage()
-    $('#operator-new').click()
-    await settle()
-    typeInto('operator-username', 'vr_haiyang')
-    typeInto('operator-password', 'Welcome2026')
-    typeInto('operator-display-name', '星河VR体验馆')
-    typeInto('operator-phone', '13912345678')
-    typeInto('operator-email', 'ops@xinghe.cn')
-    await settle()
-    $('#operator-save').click()
-    await settle(300)
+    await createOperator('vr_haiyang')
     expect(formErrors('operator-dialog')).toEqual(['用户名已被占用'])
     expect(dialogOpen('operator-dialog')).toBe(true)
     expect(dialogOpen('operator-key-dialog')).toBe(false)
@@ -294,16 +252,7 @@ describe('运营商管理: 新建运营商', () => {
       },
     })
     await openPage()
-    $('#operator-new').click()
-    await settle()
-    typeInto('operator-username', 'vr_xinghe')
-    typeInto('operator-password', 'Welcome2026')
-    typeInto('operator-display-name', '星河VR体验馆')
-    typeInto('operator-phone', '13912345678')
-    typeInto('operator-email', 'ops@xinghe.cn')
-    await settle()
-    $('#operator-save').click()
-    await settle(300)
+    await createOperator('vr_xinghe')
     expect(formErrors('operator-dialog')).toEqual(['手机号无效', '该邮箱已被使用'])
   })
 

@@ -1,7 +1,6 @@
 // 员工账号: the form rules, and the page against the dev IPC mock (src/dev/ipc-mock.ts), whose
 // staff live "on the server" like the real ones (uat_admin is the super admin).
-import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it, vi } from 'vitest'
-import { clearMocks } from '@tauri-apps/api/mocks'
+import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest'
 import { api } from '@/api/commands'
 import type { ErrorBody } from '@/api/generated/ErrorBody'
 import {
@@ -11,7 +10,20 @@ import {
   validateStaffForm,
   type StaffForm,
 } from '@/utils/validation'
-import { bodyText, mountApp, settle, type Mounted } from './helpers'
+import {
+  $,
+  bodyText,
+  choose,
+  devMockFile,
+  dialogOpen,
+  formErrors,
+  freshMock,
+  mountApp,
+  settle,
+  typeInto,
+  unmountApps,
+  type Mounted,
+} from './helpers'
 
 // ----- the form rules -----
 
@@ -88,34 +100,12 @@ describe('serverFieldErrors', () => {
 
 let mounted: Mounted | undefined
 
-async function freshMock(): Promise<void> {
-  vi.resetModules()
-  const { installIpcMock } = await import('@/dev/ipc-mock')
-  installIpcMock()
-}
-
-beforeAll(() => {
-  vi.spyOn(console, 'info').mockImplementation(() => {})
-  localStorage.clear()
-})
+devMockFile()
 
 afterEach(() => {
   for (const fn of Object.values(api)) if (vi.isMockFunction(fn)) fn.mockRestore()
-  mounted?.wrapper.unmount()
-  mounted = undefined
-  document.body.innerHTML = ''
+  unmountApps()
 })
-
-afterAll(() => {
-  clearMocks()
-  localStorage.clear()
-})
-
-function $(selector: string): HTMLElement {
-  const el = document.querySelector(selector) as HTMLElement | null
-  if (!el) throw new Error(`nothing matches ${selector}`)
-  return el
-}
 
 /** The table row containing `text` (the e2e tests use //tr[contains(., '<username>')]). */
 function row(text: string): HTMLElement {
@@ -128,38 +118,6 @@ function row(text: string): HTMLElement {
 
 function rowCount(): number {
   return document.querySelectorAll('#staff-table tbody tr').length
-}
-
-function typeInto(id: string, value: string): void {
-  const el = $(`#${id}`)
-  const target = (el.tagName === 'INPUT' || el.tagName === 'TEXTAREA' ? el : el.querySelector('input, textarea')) as
-    | HTMLInputElement
-    | HTMLTextAreaElement
-  target.value = value
-  target.dispatchEvent(new Event('input'))
-}
-
-async function choose(id: string, text: string): Promise<void> {
-  const el = $(`#${id}`)
-  const input = (el.tagName === 'INPUT' ? el : el.querySelector('input')) as HTMLInputElement
-  input.click()
-  await settle(50)
-  const list = document.getElementById(input.getAttribute('aria-controls') ?? '')
-  const option = [...(list?.querySelectorAll<HTMLElement>('li.el-select-dropdown__item') ?? [])].find((li) =>
-    (li.textContent ?? '').includes(text),
-  )
-  if (!option) throw new Error(`#${id} has no option "${text}"`)
-  option.click()
-  await settle()
-}
-
-function dialogOpen(id: string): boolean {
-  const overlay = document.getElementById(id)?.closest<HTMLElement>('.el-overlay')
-  return !!overlay && overlay.style.display !== 'none'
-}
-
-function formErrors(dialogId: string): string[] {
-  return [...document.querySelectorAll(`#${dialogId} .el-form-item__error`)].map((e) => (e.textContent ?? '').trim())
 }
 
 async function openPage(): Promise<void> {

@@ -1,7 +1,6 @@
 // 统计分析: the pure helpers (range validation, time buckets and their gaps, exact shares,
 // the cross-analysis matrices) and the page against mocked commands.
 import { afterEach, describe, expect, it } from 'vitest'
-import { clearMocks } from '@tauri-apps/api/mocks'
 import { init, setPlatformAPI, use } from 'echarts/core'
 import { BarChart, HeatmapChart, LineChart, PieChart } from 'echarts/charts'
 import { GridComponent, LegendComponent, TooltipComponent, VisualMapComponent } from 'echarts/components'
@@ -33,7 +32,20 @@ import {
   toFen,
   validateRange,
 } from '@/workspaces/admin/pages/statistics/series'
-import { DEFAULT_SETTINGS, bodyText, callsOf, mockCommands, mountApp, session, settle, type Handler, type Mounted } from './helpers'
+import {
+  $,
+  DEFAULT_SETTINGS,
+  bodyText,
+  callsOf,
+  dialogOpen,
+  mockCommands,
+  mountApp,
+  session,
+  settle,
+  unmountAndClearMocks,
+  type Handler,
+  type Mounted,
+} from './helpers'
 
 // ----- pure helpers -----
 
@@ -253,12 +265,7 @@ describe('statistics: cross-analysis matrices', () => {
 
 let mounted: Mounted | undefined
 
-afterEach(() => {
-  mounted?.wrapper.unmount()
-  mounted = undefined
-  clearMocks()
-  document.body.innerHTML = ''
-})
+afterEach(unmountAndClearMocks)
 
 function commands(extra: Record<string, Handler> = {}, role: 'super_admin' | 'analyst' = 'super_admin') {
   return mockCommands({
@@ -270,22 +277,10 @@ function commands(extra: Record<string, Handler> = {}, role: 'super_admin' | 'an
   })
 }
 
-function $(selector: string): HTMLElement {
-  const el = document.querySelector(selector) as HTMLElement | null
-  if (!el) throw new Error(`nothing matches ${selector}`)
-  return el
-}
-
 function rowsOf(tableId: string): string[][] {
   return [...document.querySelectorAll(`#${tableId} tbody tr`)].map((tr) =>
     [...tr.querySelectorAll('td')].map((td) => (td.textContent ?? '').trim()),
   )
-}
-
-function dialogOpen(id: string): boolean {
-  const el = document.getElementById(id)
-  const overlay = el?.closest<HTMLElement>('.el-overlay')
-  return !!overlay && overlay.style.display !== 'none'
 }
 
 describe('统计分析 page', () => {
