@@ -27,6 +27,7 @@ pub fn build_router(state: AppState) -> Router {
         .merge(crate::accounts::routes::router())
         .merge(crate::accounts::security::router())
         .merge(crate::accounts::manage::router())
+        .merge(crate::payments::router())
         .merge(crate::overview::routes::router())
         .merge(crate::sync::routes::router())
         .merge(crate::launch::routes::router())
@@ -87,6 +88,10 @@ async fn record_metrics(req: Request, next: Next) -> Response {
     resp
 }
 
+/// Marks a failing response whose body a third party's protocol prescribes: left alone below.
+#[derive(Debug, Clone, Copy)]
+pub struct ProtocolBody;
+
 /// Every failing response leaves here as `{"code","message","details"}` in the caller's language,
 /// including failures produced outside our handlers (body limits, panics, timeouts).
 async fn error_bodies(req: Request, next: Next) -> Response {
@@ -98,6 +103,10 @@ async fn error_bodies(req: Request, next: Next) -> Response {
     let resp = next.run(req).await;
     let status = resp.status();
     if !(status.is_client_error() || status.is_server_error()) {
+        return resp;
+    }
+    // A channel's protocol answer (e.g. WeChat Pay's `{"code":"FAIL"}`) goes out as written.
+    if resp.extensions().get::<ProtocolBody>().is_some() {
         return resp;
     }
     let marker = resp.extensions().get::<ErrorMarker>().cloned();

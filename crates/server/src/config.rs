@@ -42,6 +42,8 @@ pub struct Config {
     /// run at once (the hot path's group commit).
     pub launch_batch_max: usize,
     pub launch_workers: usize,
+    /// Payment channels (R-P1..R-P4): keys and identities; a channel without them is off.
+    pub payments: crate::payments::settings::Channels,
 }
 
 impl std::fmt::Debug for Config {
@@ -125,6 +127,13 @@ impl Config {
             ),
             launch_batch_max: usize::try_from(num("LAUNCH_BATCH_MAX", 64)?.clamp(1, 1000))?,
             launch_workers: usize::try_from(num("LAUNCH_WORKERS", 2)?.clamp(1, 64))?,
+            payments: {
+                let channels = crate::payments::settings::Channels::from_lookup(&get)?;
+                if prod && channels.sandbox {
+                    bail!("PAYMENT_SANDBOX cannot be on in production (R-P4)");
+                }
+                channels
+            },
         })
     }
 
@@ -161,6 +170,24 @@ mod tests {
             !format!("{c:?}").contains("dev-only"),
             "secrets must not be printed"
         );
+    }
+
+    #[test]
+    fn payment_channels_name_what_is_missing_and_the_sandbox_stays_out_of_production() {
+        let e = Config::from_lookup(|k| (k == "ALIPAY_APP_ID").then(|| "2021".into()))
+            .unwrap_err();
+        assert!(format!("{e:#}").contains("ALIPAY_APP_PRIVATE_KEY"), "{e:#}");
+        let e = Config::from_lookup(|k| match k {
+            "ENVIRONMENT" => Some("production".into()),
+            "MASTER_KEY" => Some(DEV_MASTER_KEY.into()),
+            "TOKEN_SECRET" => Some("x".repeat(40)),
+            "PAYMENT_SANDBOX" => Some("on".into()),
+            _ => None,
+        })
+        .unwrap_err();
+        assert!(e.to_string().contains("PAYMENT_SANDBOX"), "{e:#}");
+        let c = Config::from_lookup(|_| None).unwrap();
+        assert!(c.payments.alipay.is_none() && c.payments.wechat.is_none());
     }
 
     #[test]

@@ -13,6 +13,7 @@ pub mod health;
 pub mod json;
 pub mod launch;
 pub mod overview;
+pub mod payments;
 pub mod seed;
 pub mod state;
 pub mod sync;
