@@ -52,3 +52,25 @@ admin_table="$("$TARGET/release/mr-bench-admin")"
   echo "8 sites, 10 operators): the figure above is the whole wait behind it."
 } | python3 scripts/bench_section.py admin
 sed -n '/<!-- admin:begin -->/,/<!-- admin:end -->/p' BENCHMARKS.md
+
+# Payment notifications (issue "Wallet and payments", Benchmark).
+payments_table="$("$TARGET/release/mr-bench-payments")"
+{
+  echo "## Payment notifications (issue: Wallet and payments)"
+  echo
+  echo "- date: $(date -u '+%Y-%m-%d %H:%M UTC')"
+  echo "- machine: $(nproc) cores ($cpu), $(free -g | awk '/Mem:/ {print $2}') GiB RAM, $(. /etc/os-release && echo "$PRETTY_NAME"), PostgreSQL $(psql -V | awk '{print $3}')"
+  echo "- command: \`make bench\` (\`bench/src/bin/payments.rs\`)"
+  echo "- data: 4,000 pending orders of 100.00 across 400 operators; each order's Alipay"
+  echo "  notification signed beforehand with the test key (the channel's work) and sent twice"
+  echo "  (the second as a resend) over 64 connections to the release \`mr-server\`; each one is"
+  echo "  stored raw, RSA2-verified, matched and settled under the order's row lock."
+  echo
+  echo "$payments_table"
+  echo
+  echo "Half the notifications are first deliveries (a credit: balance, ledger entry, message,"
+  echo "audit row in one transaction) and half are resends (acknowledged, nothing credited); the"
+  echo "run fails unless every order was credited exactly once and the ledger has one recharge"
+  echo "entry per credit."
+} | python3 scripts/bench_section.py payments
+sed -n '/<!-- payments:begin -->/,/<!-- payments:end -->/p' BENCHMARKS.md

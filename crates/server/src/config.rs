@@ -174,8 +174,7 @@ mod tests {
 
     #[test]
     fn payment_channels_name_what_is_missing_and_the_sandbox_stays_out_of_production() {
-        let e = Config::from_lookup(|k| (k == "ALIPAY_APP_ID").then(|| "2021".into()))
-            .unwrap_err();
+        let e = Config::from_lookup(|k| (k == "ALIPAY_APP_ID").then(|| "2021".into())).unwrap_err();
         assert!(format!("{e:#}").contains("ALIPAY_APP_PRIVATE_KEY"), "{e:#}");
         let e = Config::from_lookup(|k| match k {
             "ENVIRONMENT" => Some("production".into()),
