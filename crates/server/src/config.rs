@@ -44,6 +44,8 @@ pub struct Config {
     pub launch_workers: usize,
     /// Payment channels (R-P1..R-P4): keys and identities; a channel without them is off.
     pub payments: crate::payments::settings::Channels,
+    /// Low-balance reminder lines per tier (yuan; default 100 each).
+    pub low_balance: crate::payments::low_balance::Thresholds,
 }
 
 impl std::fmt::Debug for Config {
@@ -127,6 +129,25 @@ impl Config {
             ),
             launch_batch_max: usize::try_from(num("LAUNCH_BATCH_MAX", 64)?.clamp(1, 1000))?,
             launch_workers: usize::try_from(num("LAUNCH_WORKERS", 2)?.clamp(1, 64))?,
+            low_balance: {
+                let line = |name: &str| -> anyhow::Result<rust_decimal::Decimal> {
+                    match get(name).filter(|v| !v.is_empty()) {
+                        None => Ok(rust_decimal::Decimal::from(100)),
+                        Some(v) => v
+                            .parse::<rust_decimal::Decimal>()
+                            .ok()
+                            .filter(|d| *d >= rust_decimal::Decimal::ZERO && d.scale() <= 2)
+                            .with_context(|| {
+                                format!("{name} must be an amount in yuan, e.g. 100.00")
+                            }),
+                    }
+                };
+                crate::payments::low_balance::Thresholds {
+                    trial: line("LOW_BALANCE_TRIAL")?,
+                    standard: line("LOW_BALANCE_STANDARD")?,
+                    vip: line("LOW_BALANCE_VIP")?,
+                }
+            },
             payments: {
                 let channels = crate::payments::settings::Channels::from_lookup(&get)?;
                 if prod && channels.sandbox {
@@ -187,6 +208,10 @@ mod tests {
         assert!(e.to_string().contains("PAYMENT_SANDBOX"), "{e:#}");
         let c = Config::from_lookup(|_| None).unwrap();
         assert!(c.payments.alipay.is_none() && c.payments.wechat.is_none());
+        assert_eq!(c.low_balance.vip, rust_decimal::Decimal::from(100));
+        let e =
+            Config::from_lookup(|k| (k == "LOW_BALANCE_VIP").then(|| "lots".into())).unwrap_err();
+        assert!(e.to_string().contains("LOW_BALANCE_VIP"), "{e:#}");
     }
 
     #[test]

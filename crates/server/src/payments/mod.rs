@@ -4,6 +4,7 @@
 //! recorded with its reason and counted, never a 500.
 
 pub mod alipay_notify;
+pub mod low_balance;
 pub mod settings;
 pub mod settle;
 pub mod wechat_notify;
