@@ -44,6 +44,9 @@ pub struct Config {
     pub launch_workers: usize,
     /// Payment channels (R-P1..R-P4): keys and identities; a channel without them is off.
     pub payments: crate::payments::settings::Channels,
+    /// Where the channels reach this server (notify URLs): `PUBLIC_BASE_URL`, by default
+    /// `http://<BIND>`.
+    pub public_base_url: String,
     /// Low-balance reminder lines per tier (yuan; default 100 each).
     pub low_balance: crate::payments::low_balance::Thresholds,
 }
@@ -129,6 +132,14 @@ impl Config {
             ),
             launch_batch_max: usize::try_from(num("LAUNCH_BATCH_MAX", 64)?.clamp(1, 1000))?,
             launch_workers: usize::try_from(num("LAUNCH_WORKERS", 2)?.clamp(1, 64))?,
+            public_base_url: get("PUBLIC_BASE_URL")
+                .filter(|v| !v.is_empty())
+                .unwrap_or_else(|| {
+                    format!(
+                        "http://{}",
+                        get("BIND").unwrap_or_else(|| "127.0.0.1:8080".into())
+                    )
+                }),
             low_balance: {
                 let line = |name: &str| -> anyhow::Result<rust_decimal::Decimal> {
                     match get(name).filter(|v| !v.is_empty()) {

@@ -23,7 +23,13 @@ impl TestServer {
 
     /// Starts with a tweaked config (e.g. a one-second access-token lifetime).
     pub async fn spawn_with(pool: PgPool, tweak: impl FnOnce(&mut Config)) -> TestServer {
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
+            .await
+            .expect("bind");
+        let addr = listener.local_addr().expect("addr");
         let mut config = Config::for_test("postgres://unused");
+        // The channels (and the sandbox gateways) call back here.
+        config.public_base_url = format!("http://{addr}");
         tweak(&mut config);
         let redis = match &config.redis_url {
             Some(url) => {
@@ -45,10 +51,6 @@ impl TestServer {
         .await
         .expect("starting the app state");
         let app = crate::app::build_router(state.clone());
-        let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
-            .await
-            .expect("bind");
-        let addr = listener.local_addr().expect("addr");
         let handle = tokio::spawn(async move {
             let _ = axum::serve(
                 listener,

@@ -3,8 +3,11 @@
 //! exactly once in one transaction with the ledger entry; anything that cannot be accepted is
 //! recorded with its reason and counted, never a 500.
 
+pub mod alipay_client;
 pub mod alipay_notify;
 pub mod low_balance;
+pub mod orders;
+pub mod sandbox_alipay;
 pub mod settings;
 pub mod settle;
 pub mod wechat_notify;
@@ -18,6 +21,7 @@ pub fn router() -> Router<AppState> {
     Router::new()
         .route(alipay_notify::PATH, post(alipay_notify::handler))
         .route(wechat_notify::PATH, post(wechat_notify::handler))
+        .merge(orders::router())
 }
 
 /// Counts a callback by channel and outcome (`mr_payment_callbacks_total`).

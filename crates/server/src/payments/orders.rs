@@ -1,0 +1,205 @@
+//! Recharge orders (R-O3): an operator asks to pay an amount through a channel; the server
+//! records the order, asks the channel for a QR code and answers with both. A channel that
+//! cannot be reached leaves the order `failed` (never half-made) and answers 503
+//! `PAYMENT_UNAVAILABLE` (R-P5).
+
+use axum::extract::{Path, State};
+use axum::http::StatusCode;
+use axum::routing::{get, post};
+use axum::Router;
+use chrono::{DateTime, Duration, Utc};
+use mr_domain::{ErrorCode, Money, Permission};
+use rust_decimal::Decimal;
+use serde::{Deserialize, Serialize};
+use serde_json::json;
+use uuid::Uuid;
+
+use super::alipay_client::{AlipayClient, ChannelError};
+use crate::auth::AuthUser;
+use crate::error::{ApiError, ApiResult};
+use crate::json::Json;
+use crate::state::AppState;
+
+pub const PATH: &str = "/api/v1/payments/orders";
+/// How long a QR code may be paid.
+const PAY_WITHIN_MINUTES: i64 = 15;
+
+pub fn router() -> Router<AppState> {
+    Router::new()
+        .route(PATH, post(create))
+        .route("/api/v1/payments/orders/{id}", get(read))
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct CreateOrder {
+    /// `alipay` or `wechat`.
+    pub channel: String,
+    /// Yuan, as a decimal string (`"100.00"`).
+    pub amount: String,
+}
+
+#[derive(Debug, Serialize)]
+pub struct Order {
+    pub id: Uuid,
+    pub out_trade_no: String,
+    pub channel: String,
+    pub amount: Money,
+    pub status: String,
+    pub qr_code: Option<String>,
+    pub is_sandbox: bool,
+    pub expires_at: DateTime<Utc>,
+    pub paid_at: Option<DateTime<Utc>>,
+}
+
+fn invalid(field: &str, reason: &str) -> ApiError {
+    ApiError::with(
+        ErrorCode::ValidationFailed,
+        json!({ "field": field, "reason": reason }),
+    )
+}
+
+/// 1.00 to 50,000.00 yuan, at most two decimals.
+fn amount(raw: &str) -> ApiResult<Decimal> {
+    let a: Decimal = raw
+        .trim()
+        .parse()
+        .map_err(|_| invalid("amount", "a decimal amount in yuan, e.g. 100.00"))?;
+    if a.scale() > 2 || a < Decimal::ONE || a > Decimal::from(50_000) {
+        return Err(invalid("amount", "1.00 to 50000.00, at most two decimals"));
+    }
+    Ok(a.round_dp(2))
+}
+
+fn unavailable(reason: String) -> ApiError {
+    ApiError::with(ErrorCode::PaymentUnavailable, json!({ "reason": reason }))
+}
+
+type OrderRow = (
+    Uuid,
+    String,
+    String,
+    Decimal,
+    String,
+    Option<String>,
+    bool,
+    DateTime<Utc>,
+    Option<DateTime<Utc>>,
+);
+
+fn order(r: OrderRow) -> ApiResult<Order> {
+    Ok(Order {
+        id: r.0,
+        out_trade_no: r.1,
+        channel: r.2,
+        amount: Money::from_decimal(r.3).map_err(|e| ApiError::internal("order amount", e))?,
+        status: r.4,
+        qr_code: r.5,
+        is_sandbox: r.6,
+        expires_at: r.7,
+        paid_at: r.8,
+    })
+}
+
+const COLUMNS: &str =
+    "id, out_trade_no, channel, amount, status, qr_code, is_sandbox, expires_at, paid_at";
+
+async fn create(
+    State(state): State<AppState>,
+    user: AuthUser,
+    Json(req): Json<CreateOrder>,
+) -> ApiResult<(StatusCode, Json<Order>)> {
+    user.require(Permission::OperatorSelfService)?;
+    let amount = amount(&req.amount)?;
+    let channels = &state.config.payments;
+    let alipay = match req.channel.as_str() {
+        "alipay" => channels
+            .alipay
+            .clone()
+            .ok_or_else(|| unavailable("Alipay is not configured".into()))?,
+        "wechat" => {
+            return Err(unavailable(
+                "WeChat Pay recharges are not available yet".into(),
+            ))
+        }
+        _ => return Err(invalid("channel", "alipay or wechat")),
+    };
+    let out_trade_no = format!("R{}", Uuid::now_v7().simple());
+    let expires_at = Utc::now() + Duration::minutes(PAY_WITHIN_MINUTES);
+    let id: Uuid = sqlx::query_scalar(
+        "INSERT INTO payment_orders (out_trade_no, operator_id, channel, is_sandbox, amount, expires_at)
+         VALUES ($1, $2, $3, $4, $5, $6) RETURNING id",
+    )
+    .bind(&out_trade_no)
+    .bind(user.user_id)
+    .bind(&req.channel)
+    .bind(channels.sandbox)
+    .bind(amount)
+    .bind(expires_at)
+    .fetch_one(&state.pool)
+    .await?;
+    let notify_url = format!(
+        "{}{}",
+        state.config.public_base_url.trim_end_matches('/'),
+        super::alipay_notify::PATH
+    );
+    let client = AlipayClient::new(alipay);
+    let subject = format!("MR 游戏运营平台充值 ¥{amount}");
+    let outcome = client
+        .precreate(
+            &out_trade_no,
+            amount,
+            &subject,
+            PAY_WITHIN_MINUTES,
+            &notify_url,
+        )
+        .await;
+    let qr = match outcome {
+        Ok(qr) => qr,
+        Err(e) => {
+            // The order never reached a payable state: it stays on record as failed.
+            sqlx::query(
+                "UPDATE payment_orders SET status = 'failed', flagged_reason = $2, updated_at = now()
+                  WHERE id = $1",
+            )
+            .bind(id)
+            .bind(e.to_string())
+            .execute(&state.pool)
+            .await?;
+            tracing::warn!(error = %e, order = %id, "Alipay precreate failed");
+            return Err(match e {
+                ChannelError::Unavailable(r) => unavailable(r),
+                ChannelError::Refused { code, message } => unavailable(format!("{code} {message}")),
+            });
+        }
+    };
+    let row: OrderRow = sqlx::query_as(&format!(
+        "UPDATE payment_orders SET qr_code = $2, updated_at = now() WHERE id = $1
+         RETURNING {COLUMNS}"
+    ))
+    .bind(id)
+    .bind(&qr)
+    .fetch_one(&state.pool)
+    .await?;
+    Ok((StatusCode::CREATED, Json(order(row)?)))
+}
+
+/// An operator reads its own order (another's is "not found").
+async fn read(
+    State(state): State<AppState>,
+    user: AuthUser,
+    id: Result<Path<Uuid>, axum::extract::rejection::PathRejection>,
+) -> ApiResult<Json<Order>> {
+    let Path(id) = id.map_err(ApiError::from)?;
+    user.require(Permission::OperatorSelfService)?;
+    let row: Option<OrderRow> = sqlx::query_as(&format!(
+        "SELECT {COLUMNS} FROM payment_orders WHERE id = $1 AND operator_id = $2"
+    ))
+    .bind(id)
+    .bind(user.user_id)
+    .fetch_optional(&state.pool)
+    .await?;
+    Ok(Json(order(
+        row.ok_or_else(|| ApiError::new(ErrorCode::NotFound))?,
+    )?))
+}

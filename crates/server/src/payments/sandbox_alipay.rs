@@ -1,0 +1,235 @@
+//! A local gateway that speaks Alipay's protocol (R-P4): `gateway.do` answers precreate, query
+//! and close — checking the app's RSA2 signature and signing its answers — and
+//! `POST /sandbox/alipay/pay/{out_trade_no}` plays the buyer: it marks the trade paid and
+//! sends properly signed notifications to the order's notify_url (once, or several times to
+//! rehearse resends). The server's real Alipay client runs against it unchanged.
+
+use std::collections::HashMap;
+use std::sync::{Arc, Mutex};
+
+use axum::body::Bytes;
+use axum::extract::{Path, Query, State};
+use axum::http::StatusCode;
+use axum::response::{IntoResponse, Response};
+use axum::routing::post;
+use axum::{Json, Router};
+use chrono::{FixedOffset, Utc};
+use mr_payments::{alipay, SigningKey, VerifyingKey};
+use serde::Deserialize;
+use serde_json::{json, Value};
+
+pub const GATEWAY_PATH: &str = "/sandbox/alipay/gateway.do";
+
+#[derive(Debug, Clone)]
+struct Trade {
+    amount: String,
+    notify_url: Option<String>,
+    status: &'static str,
+    trade_no: String,
+}
+
+pub struct SandboxAlipay {
+    /// Plays Alipay's private key: signs answers and notifications.
+    key: SigningKey,
+    /// The app public key: checks the requests.
+    app_public_key: VerifyingKey,
+    app_id: String,
+    trades: Mutex<HashMap<String, Trade>>,
+    http: reqwest::Client,
+}
+
+impl SandboxAlipay {
+    pub fn new(key: SigningKey, app_public_key: VerifyingKey, app_id: String) -> SandboxAlipay {
+        SandboxAlipay {
+            key,
+            app_public_key,
+            app_id,
+            trades: Mutex::new(HashMap::new()),
+            http: reqwest::Client::new(),
+        }
+    }
+}
+
+pub fn router(s: Arc<SandboxAlipay>) -> Router {
+    Router::new()
+        .route(GATEWAY_PATH, post(gateway))
+        .route("/sandbox/alipay/pay/{out_trade_no}", post(pay))
+        .with_state(s)
+}
+
+fn answer(s: &SandboxAlipay, method: &str, node: Value) -> Response {
+    match alipay::signed_response(method, &node.to_string(), &s.key) {
+        Ok(body) => (
+            StatusCode::OK,
+            [("content-type", "application/json;charset=utf-8")],
+            body,
+        )
+            .into_response(),
+        Err(_) => StatusCode::INTERNAL_SERVER_ERROR.into_response(),
+    }
+}
+
+fn business_failure(sub_code: &str, sub_msg: &str) -> Value {
+    json!({ "code": "40004", "msg": "Business Failed", "sub_code": sub_code, "sub_msg": sub_msg })
+}
+
+async fn gateway(
+    State(s): State<Arc<SandboxAlipay>>,
+    Query(query): Query<Vec<(String, String)>>,
+    body: Bytes,
+) -> Response {
+    // Parameters may come in the query string, the form body, or both.
+    let mut params = alipay::Params::new();
+    let form: Vec<(String, String)> = serde_urlencoded::from_bytes(&body).unwrap_or_default();
+    for (k, v) in query.into_iter().chain(form) {
+        params.insert(k, v);
+    }
+    let method = params.get("method").cloned().unwrap_or_default();
+    if alipay::verify_request(&params, &s.app_public_key).is_err()
+        || params.get("app_id") != Some(&s.app_id)
+    {
+        return answer(
+            &s,
+            &method,
+            json!({ "code": "40002", "msg": "Invalid Arguments",
+                    "sub_code": "isv.invalid-signature", "sub_msg": "验签出错" }),
+        );
+    }
+    let biz: Value = params
+        .get("biz_content")
+        .and_then(|b| serde_json::from_str(b).ok())
+        .unwrap_or(Value::Null);
+    let out_trade_no = biz["out_trade_no"].as_str().unwrap_or("").to_string();
+    let mut trades = s.trades.lock().unwrap_or_else(|e| e.into_inner());
+    let node = match method.as_str() {
+        "alipay.trade.precreate" => {
+            let amount = biz["total_amount"].as_str().unwrap_or("").to_string();
+            if out_trade_no.is_empty() || amount.parse::<rust_decimal::Decimal>().is_err() {
+                business_failure("ACQ.INVALID_PARAMETER", "参数无效")
+            } else {
+                let trade_no = format!(
+                    "{}2200{:010}",
+                    Utc::now().format("%Y%m%d"),
+                    trades.len() + 1
+                );
+                trades.entry(out_trade_no.clone()).or_insert(Trade {
+                    amount,
+                    notify_url: params.get("notify_url").cloned(),
+                    status: "WAIT_BUYER_PAY",
+                    trade_no,
+                });
+                json!({ "code": "10000", "msg": "Success", "out_trade_no": out_trade_no,
+                        "qr_code": format!("https://qr.sandbox.invalid/alipay/{out_trade_no}") })
+            }
+        }
+        "alipay.trade.query" => match trades.get(&out_trade_no) {
+            Some(t) => json!({ "code": "10000", "msg": "Success", "out_trade_no": out_trade_no,
+                               "trade_no": t.trade_no, "trade_status": t.status,
+                               "total_amount": t.amount }),
+            None => business_failure("ACQ.TRADE_NOT_EXIST", "交易不存在"),
+        },
+        "alipay.trade.close" => match trades.get_mut(&out_trade_no) {
+            Some(t) if t.status == "WAIT_BUYER_PAY" => {
+                t.status = "TRADE_CLOSED";
+                json!({ "code": "10000", "msg": "Success", "out_trade_no": out_trade_no,
+                        "trade_no": t.trade_no })
+            }
+            Some(_) => business_failure("ACQ.TRADE_STATUS_ERROR", "交易状态不合法"),
+            None => business_failure("ACQ.TRADE_NOT_EXIST", "交易不存在"),
+        },
+        _ => json!({ "code": "40004", "msg": "Business Failed",
+                     "sub_code": "isv.invalid-method", "sub_msg": "不存在的方法名" }),
+    };
+    drop(trades);
+    answer(&s, &method, node)
+}
+
+#[derive(Debug, Deserialize)]
+pub struct PayOptions {
+    /// How many copies of the notification to send (resends), 1 by default.
+    #[serde(default)]
+    pub times: Option<u32>,
+}
+
+/// The buyer pays: the trade succeeds and its notification is sent (`times` copies).
+async fn pay(
+    State(s): State<Arc<SandboxAlipay>>,
+    Path(out_trade_no): Path<String>,
+    Query(opts): Query<PayOptions>,
+) -> Response {
+    let trade = {
+        let mut trades = s.trades.lock().unwrap_or_else(|e| e.into_inner());
+        match trades.get_mut(&out_trade_no) {
+            Some(t) if t.status == "WAIT_BUYER_PAY" => {
+                t.status = "TRADE_SUCCESS";
+                t.clone()
+            }
+            Some(t) => {
+                let status = t.status;
+                return (
+                    StatusCode::CONFLICT,
+                    Json(json!({ "error": format!("the trade is {status}") })),
+                )
+                    .into_response();
+            }
+            None => {
+                return (
+                    StatusCode::NOT_FOUND,
+                    Json(json!({ "error": "no such trade" })),
+                )
+                    .into_response()
+            }
+        }
+    };
+    let beijing = FixedOffset::east_opt(8 * 3600).expect("UTC+8");
+    let now = Utc::now()
+        .with_timezone(&beijing)
+        .format("%Y-%m-%d %H:%M:%S")
+        .to_string();
+    let mut p = alipay::Params::new();
+    for (k, v) in [
+        ("app_id", s.app_id.clone()),
+        ("charset", "utf-8".into()),
+        ("version", "1.0".into()),
+        ("sign_type", "RSA2".into()),
+        ("notify_type", "trade_status_sync".into()),
+        ("notify_id", uuid::Uuid::new_v4().simple().to_string()),
+        ("notify_time", now.clone()),
+        ("gmt_create", now.clone()),
+        ("gmt_payment", now),
+        ("trade_no", trade.trade_no.clone()),
+        ("out_trade_no", out_trade_no.clone()),
+        ("total_amount", trade.amount.clone()),
+        ("receipt_amount", trade.amount.clone()),
+        ("buyer_pay_amount", trade.amount.clone()),
+        ("trade_status", "TRADE_SUCCESS".into()),
+        ("subject", "MR 平台充值（沙箱）".into()),
+    ] {
+        p.insert(k.into(), v);
+    }
+    if alipay::sign_notify(&mut p, &s.key).is_err() {
+        return StatusCode::INTERNAL_SERVER_ERROR.into_response();
+    }
+    let form = serde_urlencoded::to_string(&p).unwrap_or_default();
+    let Some(url) = trade.notify_url else {
+        return Json(json!({ "sent": 0, "answers": [] })).into_response();
+    };
+    let mut answers = Vec::new();
+    for _ in 0..opts.times.unwrap_or(1).clamp(1, 50) {
+        let r = s
+            .http
+            .post(&url)
+            .header(
+                "content-type",
+                "application/x-www-form-urlencoded; charset=utf-8",
+            )
+            .body(form.clone())
+            .send()
+            .await;
+        answers.push(match r {
+            Ok(r) => r.text().await.unwrap_or_default(),
+            Err(e) => format!("unreachable: {e}"),
+        });
+    }
+    Json(json!({ "sent": answers.len(), "answers": answers })).into_response()
+}

@@ -1,0 +1,231 @@
+//! A full Alipay recharge over real HTTP against the local sandbox gateway (R-O3, R-P4): the
+//! operator orders 100.00, the server's real Alipay client gets a QR code from the gateway
+//! (signed both ways), the sandbox "buyer" pays and the gateway sends signed notifications —
+//! three copies — and the balance goes up once. Query and close work through the same client;
+//! a gateway that is down gives 503 PAYMENT_UNAVAILABLE and leaves the order failed.
+
+mod common;
+
+use std::sync::Arc;
+
+use common::Ctx;
+use mr_payments::{SigningKey, VerifyingKey};
+use mr_server::payments::alipay_client::AlipayClient;
+use mr_server::payments::sandbox_alipay::{self, SandboxAlipay};
+use mr_server::payments::settings::{Alipay, Channels};
+use mr_server::testing::TestServer;
+use reqwest::StatusCode;
+use rust_decimal::Decimal;
+use serde_json::{json, Value};
+use sqlx::PgPool;
+
+const APP_ID: &str = "9021000122600000";
+
+fn key(name: &str) -> String {
+    std::fs::read_to_string(format!(
+        "{}/../payments/tests/fixtures/{name}",
+        env!("CARGO_MANIFEST_DIR")
+    ))
+    .unwrap()
+}
+
+/// The sandbox gateway on a port of its own; its base URL.
+async fn sandbox() -> String {
+    let gw = Arc::new(SandboxAlipay::new(
+        SigningKey::from_pkcs8(&key("alipay_private_pkcs8.pem")).unwrap(),
+        VerifyingKey::from_spki(&key("wechat_merchant_public_spki.pem")).unwrap(),
+        APP_ID.into(),
+    ));
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let addr = listener.local_addr().unwrap();
+    tokio::spawn(async move {
+        let _ = axum::serve(listener, sandbox_alipay::router(gw)).await;
+    });
+    format!("http://{addr}")
+}
+
+fn alipay_channel(gateway_base: &str) -> Arc<Alipay> {
+    Arc::new(Alipay {
+        app_id: APP_ID.into(),
+        app_private_key: SigningKey::from_pkcs8(&key("wechat_merchant_private_pkcs8.pem")).unwrap(),
+        alipay_public_key: VerifyingKey::from_spki(&key("alipay_public_spki.pem")).unwrap(),
+        gateway_url: format!("{gateway_base}{}", sandbox_alipay::GATEWAY_PATH),
+    })
+}
+
+async fn start(pool: &PgPool, gateway_base: &str) -> (Ctx, Arc<Alipay>) {
+    mr_server::uat::create_uat(pool, common::PW).await.unwrap();
+    let ch = alipay_channel(gateway_base);
+    let channels = Channels {
+        alipay: Some(ch.clone()),
+        wechat: None,
+        sandbox: true,
+    };
+    let server = TestServer::spawn_with(pool.clone(), |c| c.payments = channels).await;
+    (
+        Ctx {
+            server,
+            http: reqwest::Client::new(),
+        },
+        ch,
+    )
+}
+
+async fn balance(pool: &PgPool) -> Decimal {
+    sqlx::query_scalar("SELECT balance FROM operators WHERE username = 'uat_operator'")
+        .fetch_one(pool)
+        .await
+        .unwrap()
+}
+
+#[sqlx::test(migrator = "mr_server::MIGRATOR")]
+async fn an_alipay_recharge_through_the_sandbox_credits_once(pool: PgPool) {
+    let gw = sandbox().await;
+    let (c, ch) = start(&pool, &gw).await;
+    let (op, _) = c.tokens("uat_operator", "operator").await;
+    let before = balance(&pool).await;
+
+    let r = c
+        .post(
+            "/api/v1/payments/orders",
+            Some(&op),
+            json!({"channel": "alipay", "amount": "100.00"}),
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::CREATED, "{r:?}");
+    assert_eq!(r.body["status"], "pending");
+    assert_eq!(r.body["amount"], "100.00");
+    assert_eq!(r.body["is_sandbox"], true);
+    let no = r.body["out_trade_no"].as_str().unwrap().to_string();
+    let id = r.body["id"].as_str().unwrap().to_string();
+    assert!(r.body["qr_code"].as_str().unwrap().ends_with(&no), "{r:?}");
+
+    // Before paying, Alipay (the sandbox) knows the trade as waiting.
+    let client = AlipayClient::new(ch.clone());
+    let waiting = client.query(&no).await.unwrap().unwrap();
+    assert_eq!(waiting.trade_status, "WAIT_BUYER_PAY");
+
+    // The buyer pays; the gateway notifies three times (two resends).
+    let paid: Value = c
+        .http
+        .post(format!("{gw}/sandbox/alipay/pay/{no}?times=3"))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(paid["answers"], json!(["success", "success", "success"]));
+    assert_eq!(balance(&pool).await, before + Decimal::from(100));
+    let order = c.get(&format!("/api/v1/payments/orders/{id}"), &op).await;
+    assert_eq!(order.body["status"], "paid", "{order:?}");
+    let results: Vec<String> = sqlx::query_scalar(
+        "SELECT result FROM payment_callbacks WHERE out_trade_no = $1 ORDER BY id",
+    )
+    .bind(&no)
+    .fetch_all(&pool)
+    .await
+    .unwrap();
+    assert_eq!(results, ["credited", "duplicate", "duplicate"]);
+    let success = client.query(&no).await.unwrap().unwrap();
+    assert_eq!(success.trade_status, "TRADE_SUCCESS");
+    assert_eq!(success.total_amount, Some(Decimal::new(10000, 2)));
+
+    // Another operator cannot read this order.
+    let (fin, _) = c.tokens("uat_finance", "finance").await;
+    assert_eq!(
+        c.get(&format!("/api/v1/payments/orders/{id}"), &fin)
+            .await
+            .error_code(),
+        "FORBIDDEN"
+    );
+
+    // An unpaid order closes at the channel; an unknown one is simply absent.
+    let r = c
+        .post(
+            "/api/v1/payments/orders",
+            Some(&op),
+            json!({"channel": "alipay", "amount": "20.50"}),
+        )
+        .await;
+    let no2 = r.body["out_trade_no"].as_str().unwrap().to_string();
+    client.close(&no2).await.unwrap();
+    assert_eq!(
+        client.query(&no2).await.unwrap().unwrap().trade_status,
+        "TRADE_CLOSED"
+    );
+    assert_eq!(client.query("R-never-created").await.unwrap(), None);
+}
+
+#[sqlx::test(migrator = "mr_server::MIGRATOR")]
+async fn bad_orders_are_refused_and_a_channel_down_gives_503(pool: PgPool) {
+    // A gateway address where nothing listens.
+    let dead = {
+        let l = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+        format!("http://{}", l.local_addr().unwrap())
+    };
+    let (c, _) = start(&pool, &dead).await;
+    let (op, _) = c.tokens("uat_operator", "operator").await;
+    for (body, code) in [
+        (
+            json!({"channel": "alipay", "amount": "0.50"}),
+            "VALIDATION_FAILED",
+        ),
+        (
+            json!({"channel": "alipay", "amount": "12.345"}),
+            "VALIDATION_FAILED",
+        ),
+        (
+            json!({"channel": "alipay", "amount": "abc"}),
+            "VALIDATION_FAILED",
+        ),
+        (
+            json!({"channel": "alipay", "amount": "50000.01"}),
+            "VALIDATION_FAILED",
+        ),
+        (
+            json!({"channel": "paypal", "amount": "10.00"}),
+            "VALIDATION_FAILED",
+        ),
+        (
+            json!({"channel": "wechat", "amount": "10.00"}),
+            "PAYMENT_UNAVAILABLE",
+        ),
+    ] {
+        let r = c
+            .post("/api/v1/payments/orders", Some(&op), body.clone())
+            .await;
+        assert_eq!(r.error_code(), code, "{body}: {r:?}");
+    }
+    let r = c
+        .post(
+            "/api/v1/payments/orders",
+            Some(&op),
+            json!({"channel": "alipay", "amount": "100.00"}),
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::SERVICE_UNAVAILABLE, "{r:?}");
+    assert_eq!(r.error_code(), "PAYMENT_UNAVAILABLE");
+    assert_eq!(r.body["message"], "支付服务暂时不可用，请稍后再试");
+    let states: Vec<String> = sqlx::query_scalar("SELECT status FROM payment_orders")
+        .fetch_all(&pool)
+        .await
+        .unwrap();
+    assert_eq!(
+        states,
+        ["failed"],
+        "the order is on record, not left pending"
+    );
+    // Staff cannot recharge for an operator.
+    let (admin, _) = c.tokens("uat_admin", "admin").await;
+    assert_eq!(
+        c.post(
+            "/api/v1/payments/orders",
+            Some(&admin),
+            json!({"channel": "alipay", "amount": "10.00"})
+        )
+        .await
+        .error_code(),
+        "FORBIDDEN"
+    );
+}
