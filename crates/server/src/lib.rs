@@ -78,7 +78,8 @@ pub async fn serve(config: Config) -> anyhow::Result<()> {
     let state = AppState::new(pool.clone(), config, telemetry::metrics_handle(), redis).await?;
     launch::ending::spawn_estimator(pool.clone());
     overview::statistics::spawn_rollups(pool.clone());
-    payments::low_balance::spawn(pool, state.config.low_balance.clone());
+    payments::low_balance::spawn(pool.clone(), state.config.low_balance.clone());
+    payments::reconcile::spawn(pool, state.config.payments.clone());
     let app = app::build_router(state);
     let listener = tokio::net::TcpListener::bind(bind)
         .await

@@ -229,3 +229,140 @@ async fn bad_orders_are_refused_and_a_channel_down_gives_503(pool: PgPool) {
         "FORBIDDEN"
     );
 }
+
+async fn pending_order(pool: &PgPool, no: &str, amount: &str, expired: bool) {
+    sqlx::query(
+        "INSERT INTO payment_orders (out_trade_no, operator_id, channel, amount, expires_at)
+         SELECT $1, id, 'alipay', $2::numeric,
+                now() + CASE WHEN $3 THEN interval '-1 minute' ELSE interval '15 minutes' END
+           FROM operators WHERE username = 'uat_operator'",
+    )
+    .bind(no)
+    .bind(amount)
+    .bind(expired)
+    .execute(pool)
+    .await
+    .unwrap();
+}
+
+async fn status(pool: &PgPool, no: &str) -> (String, Option<String>) {
+    sqlx::query_as("SELECT status, flagged_reason FROM payment_orders WHERE out_trade_no = $1")
+        .bind(no)
+        .fetch_one(pool)
+        .await
+        .unwrap()
+}
+
+/// R-P3: a payment whose notification never came is credited by reconciliation (once, even
+/// with two replicas running it at the same moment); unpaid orders past their time are closed
+/// at the channel and here; an order the channel cannot be asked about three times running is
+/// flagged for finance.
+#[sqlx::test(migrator = "mr_server::MIGRATOR")]
+async fn reconciliation_credits_lost_notifications_closes_expired_orders_and_flags_the_unknown(
+    pool: PgPool,
+) {
+    use mr_server::payments::reconcile;
+
+    let gw = sandbox().await;
+    let (c, ch) = start(&pool, &gw).await;
+    let (op, _) = c.tokens("uat_operator", "operator").await;
+    let before = balance(&pool).await;
+    let order = |amount: &str| {
+        c.post(
+            "/api/v1/payments/orders",
+            Some(&op),
+            json!({"channel": "alipay", "amount": amount}),
+        )
+    };
+    let paid = order("100.00").await.body["out_trade_no"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    let unpaid = order("30.00").await.body["out_trade_no"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    // Paid, but the notification is lost on the way (times=0).
+    let r: Value = c
+        .http
+        .post(format!("{gw}/sandbox/alipay/pay/{paid}?times=0"))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(r["sent"], 0);
+    assert_eq!(balance(&pool).await, before);
+    // The unpaid one runs out of time; one more never even reached Alipay.
+    sqlx::query(
+        "UPDATE payment_orders SET expires_at = now() - interval '1 minute' WHERE out_trade_no = $1",
+    )
+    .bind(&unpaid)
+    .execute(&pool)
+    .await
+    .unwrap();
+    pending_order(&pool, "R-never-scanned", "10.00", true).await;
+
+    let channels = Channels {
+        alipay: Some(ch.clone()),
+        wechat: None,
+        sandbox: true,
+    };
+    let (a, b) = tokio::join!(
+        reconcile::run(&pool, &channels),
+        reconcile::run(&pool, &channels)
+    );
+    let (a, b) = (a.unwrap(), b.unwrap());
+    assert!(a.ran || b.ran);
+    assert_eq!(a.credited + b.credited, 1, "{a:?} {b:?}");
+    assert_eq!(a.closed + b.closed, 2, "{a:?} {b:?}");
+    assert_eq!(balance(&pool).await, before + Decimal::from(100));
+    assert_eq!(status(&pool, &paid).await.0, "paid");
+    let source: Value = sqlx::query_scalar(
+        "SELECT headers FROM payment_callbacks WHERE out_trade_no = $1 AND result = 'credited'",
+    )
+    .bind(&paid)
+    .fetch_one(&pool)
+    .await
+    .unwrap();
+    assert_eq!(source["source"], "reconciliation");
+    assert_eq!(status(&pool, &unpaid).await.0, "closed");
+    assert_eq!(status(&pool, "R-never-scanned").await.0, "closed");
+    let client = AlipayClient::new(ch.clone());
+    assert_eq!(
+        client.query(&unpaid).await.unwrap().unwrap().trade_status,
+        "TRADE_CLOSED",
+        "closed at the channel too"
+    );
+    // A later run finds nothing left to do.
+    let again = reconcile::run(&pool, &channels).await.unwrap();
+    assert_eq!((again.credited, again.closed), (0, 0));
+
+    // The channel cannot be reached: after three failed queries the order is flagged.
+    let dead = {
+        let l = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+        format!("http://{}", l.local_addr().unwrap())
+    };
+    let down = Channels {
+        alipay: Some(alipay_channel(&dead)),
+        wechat: None,
+        sandbox: true,
+    };
+    pending_order(&pool, "R-unknowable", "15.00", false).await;
+    for _ in 0..2 {
+        reconcile::run(&pool, &down).await.unwrap();
+        assert_eq!(status(&pool, "R-unknowable").await.0, "pending");
+    }
+    let third = reconcile::run(&pool, &down).await.unwrap();
+    assert_eq!(third.flagged, 1);
+    let (state, reason) = status(&pool, "R-unknowable").await;
+    assert_eq!(state, "abnormal");
+    assert!(reason.unwrap().contains("3 reconciliation queries failed"));
+    let alerts: i64 =
+        sqlx::query_scalar("SELECT count(*) FROM admin_alerts WHERE kind = 'payment_abnormal'")
+            .fetch_one(&pool)
+            .await
+            .unwrap();
+    assert_eq!(alerts, 1);
+}

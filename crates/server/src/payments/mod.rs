@@ -7,6 +7,7 @@ pub mod alipay_client;
 pub mod alipay_notify;
 pub mod low_balance;
 pub mod orders;
+pub mod reconcile;
 pub mod sandbox_alipay;
 pub mod settings;
 pub mod settle;

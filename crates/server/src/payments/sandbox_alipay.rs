@@ -146,7 +146,8 @@ async fn gateway(
 
 #[derive(Debug, Deserialize)]
 pub struct PayOptions {
-    /// How many copies of the notification to send (resends), 1 by default.
+    /// How many copies of the notification to send (resends), 1 by default; 0 pays without
+    /// notifying (a notification lost on the way, for reconciliation to find).
     #[serde(default)]
     pub times: Option<u32>,
 }
@@ -215,7 +216,7 @@ async fn pay(
         return Json(json!({ "sent": 0, "answers": [] })).into_response();
     };
     let mut answers = Vec::new();
-    for _ in 0..opts.times.unwrap_or(1).clamp(1, 50) {
+    for _ in 0..opts.times.unwrap_or(1).min(50) {
         let r = s
             .http
             .post(&url)
