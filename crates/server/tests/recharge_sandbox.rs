@@ -366,3 +366,74 @@ async fn reconciliation_credits_lost_notifications_closes_expired_orders_and_fla
             .unwrap();
     assert_eq!(alerts, 1);
 }
+
+/// Channel refunds (issue 7, Build 7): through the original channel, idempotent per refund
+/// number, never more than was paid; the status can be asked.
+#[sqlx::test(migrator = "mr_server::MIGRATOR")]
+async fn refunds_through_alipay_are_idempotent_and_bounded(pool: PgPool) {
+    use mr_server::payments::alipay_client::ChannelError;
+
+    let gw = sandbox().await;
+    let (c, ch) = start(&pool, &gw).await;
+    let (op, _) = c.tokens("uat_operator", "operator").await;
+    let no = c
+        .post(
+            "/api/v1/payments/orders",
+            Some(&op),
+            json!({"channel": "alipay", "amount": "100.00"}),
+        )
+        .await
+        .body["out_trade_no"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    let client = AlipayClient::new(ch);
+    // Nothing paid yet: nothing to refund.
+    assert!(matches!(
+        client
+            .refund(&no, "RF0", Decimal::new(1000, 2), "测试")
+            .await,
+        Err(ChannelError::Refused { .. })
+    ));
+    c.http
+        .post(format!("{gw}/sandbox/alipay/pay/{no}"))
+        .send()
+        .await
+        .unwrap();
+
+    let first = client
+        .refund(&no, "RF1", Decimal::new(3000, 2), "余额退款")
+        .await
+        .unwrap();
+    assert!(first.fund_change);
+    assert_eq!(first.refund_fee, Decimal::new(3000, 2));
+    // A retry of the same refund (e.g. after a timeout) refunds nothing more.
+    let retry = client
+        .refund(&no, "RF1", Decimal::new(3000, 2), "余额退款")
+        .await
+        .unwrap();
+    assert!(!retry.fund_change);
+    assert_eq!(retry.refund_fee, Decimal::new(3000, 2));
+    // More than is left: refused with Alipay's code.
+    match client
+        .refund(&no, "RF2", Decimal::new(8000, 2), "余额退款")
+        .await
+    {
+        Err(ChannelError::Refused { code, .. }) => {
+            assert_eq!(code, "ACQ.REASON_TRADE_REFUND_FEE_ERR")
+        }
+        other => panic!("{other:?}"),
+    }
+    let rest = client
+        .refund(&no, "RF3", Decimal::new(7000, 2), "余额退款")
+        .await
+        .unwrap();
+    assert_eq!(rest.refund_fee, Decimal::new(10000, 2));
+    assert!(client.refund_succeeded(&no, "RF1").await.unwrap());
+    assert!(!client.refund_succeeded(&no, "RF9").await.unwrap());
+    // Refunded in full, the trade is closed.
+    assert_eq!(
+        client.query(&no).await.unwrap().unwrap().trade_status,
+        "TRADE_CLOSED"
+    );
+}

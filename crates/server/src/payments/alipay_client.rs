@@ -32,6 +32,15 @@ pub struct TradeState {
     pub total_amount: Option<Decimal>,
 }
 
+/// What a refund call did.
+#[derive(Debug, Clone, PartialEq)]
+pub struct RefundOutcome {
+    /// False when this refund number was already refunded (an idempotent retry).
+    pub fund_change: bool,
+    /// Everything refunded on the trade so far.
+    pub refund_fee: Decimal,
+}
+
 pub struct AlipayClient {
     cfg: Arc<Alipay>,
     http: reqwest::Client,
@@ -176,5 +185,52 @@ impl AlipayClient {
             Err(ChannelError::Refused { code, .. }) if code == "ACQ.TRADE_NOT_EXIST" => Ok(()),
             Err(e) => Err(e),
         }
+    }
+
+    /// Refunds `amount` of a paid trade. `out_request_no` identifies this refund: calling
+    /// again with the same number refunds nothing more (`fund_change` false), so a retry after
+    /// a timeout is safe.
+    pub async fn refund(
+        &self,
+        out_trade_no: &str,
+        out_request_no: &str,
+        amount: Decimal,
+        reason: &str,
+    ) -> Result<RefundOutcome, ChannelError> {
+        let node = self
+            .call(
+                "alipay.trade.refund",
+                json!({
+                    "out_trade_no": out_trade_no,
+                    "out_request_no": out_request_no,
+                    "refund_amount": format!("{:.2}", amount),
+                    "refund_reason": reason,
+                }),
+                None,
+            )
+            .await?;
+        Ok(RefundOutcome {
+            fund_change: node["fund_change"] == "Y",
+            refund_fee: node["refund_fee"]
+                .as_str()
+                .and_then(|s| s.parse().ok())
+                .ok_or_else(|| ChannelError::Unavailable("no refund_fee in the answer".into()))?,
+        })
+    }
+
+    /// Whether the refund `out_request_no` went through (`refund_status = REFUND_SUCCESS`).
+    pub async fn refund_succeeded(
+        &self,
+        out_trade_no: &str,
+        out_request_no: &str,
+    ) -> Result<bool, ChannelError> {
+        let node = self
+            .call(
+                "alipay.trade.fastpay.refund.query",
+                json!({ "out_trade_no": out_trade_no, "out_request_no": out_request_no }),
+                None,
+            )
+            .await?;
+        Ok(node["refund_status"] == "REFUND_SUCCESS")
     }
 }

@@ -26,6 +26,14 @@ struct Trade {
     notify_url: Option<String>,
     status: &'static str,
     trade_no: String,
+    /// Refunds by their out_request_no.
+    refunds: HashMap<String, rust_decimal::Decimal>,
+}
+
+impl Trade {
+    fn refunded(&self) -> rust_decimal::Decimal {
+        self.refunds.values().copied().sum()
+    }
 }
 
 pub struct SandboxAlipay {
@@ -117,6 +125,7 @@ async fn gateway(
                     notify_url: params.get("notify_url").cloned(),
                     status: "WAIT_BUYER_PAY",
                     trade_no,
+                    refunds: HashMap::new(),
                 });
                 json!({ "code": "10000", "msg": "Success", "out_trade_no": out_trade_no,
                         "qr_code": format!("https://qr.sandbox.invalid/alipay/{out_trade_no}") })
@@ -137,11 +146,64 @@ async fn gateway(
             Some(_) => business_failure("ACQ.TRADE_STATUS_ERROR", "交易状态不合法"),
             None => business_failure("ACQ.TRADE_NOT_EXIST", "交易不存在"),
         },
+        "alipay.trade.refund" => refund(&mut trades, &out_trade_no, &biz),
+        "alipay.trade.fastpay.refund.query" => {
+            let req = biz["out_request_no"].as_str().unwrap_or("");
+            match trades.get(&out_trade_no) {
+                Some(t) => match t.refunds.get(req) {
+                    Some(a) => json!({ "code": "10000", "msg": "Success",
+                                       "out_trade_no": out_trade_no, "out_request_no": req,
+                                       "refund_amount": format!("{a:.2}"),
+                                       "refund_status": "REFUND_SUCCESS" }),
+                    // Alipay answers success without refund_status for an unknown refund.
+                    None => json!({ "code": "10000", "msg": "Success",
+                                    "out_trade_no": out_trade_no, "out_request_no": req }),
+                },
+                None => business_failure("ACQ.TRADE_NOT_EXIST", "交易不存在"),
+            }
+        }
         _ => json!({ "code": "40004", "msg": "Business Failed",
                      "sub_code": "isv.invalid-method", "sub_msg": "不存在的方法名" }),
     };
     drop(trades);
     answer(&s, &method, node)
+}
+
+/// `alipay.trade.refund`: idempotent per out_request_no; never more than was paid; a trade
+/// refunded in full closes.
+fn refund(trades: &mut HashMap<String, Trade>, out_trade_no: &str, biz: &Value) -> Value {
+    let Some(t) = trades.get_mut(out_trade_no) else {
+        return business_failure("ACQ.TRADE_NOT_EXIST", "交易不存在");
+    };
+    let req = biz["out_request_no"].as_str().unwrap_or("").to_string();
+    let amount = biz["refund_amount"]
+        .as_str()
+        .and_then(|a| a.parse::<rust_decimal::Decimal>().ok());
+    let total: rust_decimal::Decimal = t.amount.parse().unwrap_or_default();
+    let answer = |t: &Trade, changed: bool| {
+        json!({ "code": "10000", "msg": "Success", "out_trade_no": out_trade_no,
+                "trade_no": t.trade_no, "fund_change": if changed { "Y" } else { "N" },
+                "refund_fee": format!("{:.2}", t.refunded()) })
+    };
+    if t.refunds.contains_key(&req) {
+        return answer(t, false);
+    }
+    if t.status != "TRADE_SUCCESS" {
+        return business_failure("ACQ.TRADE_STATUS_ERROR", "交易状态不合法");
+    }
+    match amount {
+        Some(a) if a > rust_decimal::Decimal::ZERO && t.refunded() + a <= total => {
+            if req.is_empty() && a != total {
+                return business_failure("ACQ.REFUND_AMT_NOT_EQUAL_TOTAL", "退款金额超限");
+            }
+            t.refunds.insert(req, a);
+            if t.refunded() == total {
+                t.status = "TRADE_CLOSED";
+            }
+            answer(t, true)
+        }
+        _ => business_failure("ACQ.REASON_TRADE_REFUND_FEE_ERR", "退款金额无效"),
+    }
 }
 
 #[derive(Debug, Deserialize)]
