@@ -24,14 +24,6 @@ use uuid::Uuid;
 const API_V3_KEY: &[u8; 32] = b"mr-test-apiv3-key-0123456789abcd";
 const PLATFORM_SERIAL: &str = "PUB_KEY_ID_0114232202122000000000000000";
 
-fn fixture_key(name: &str) -> String {
-    std::fs::read_to_string(format!(
-        "{}/../payments/tests/fixtures/{name}",
-        env!("CARGO_MANIFEST_DIR")
-    ))
-    .unwrap()
-}
-
 /// The channels' private keys, as the channels (here: the test) hold them.
 struct ChannelKeys {
     alipay: SigningKey,
@@ -43,33 +35,38 @@ fn channels() -> (Channels, ChannelKeys) {
     let ch = Channels {
         alipay: Some(Arc::new(Alipay {
             app_id: "9021000122600000".into(),
-            app_private_key: SigningKey::from_pkcs8(&fixture_key(
+            app_private_key: SigningKey::from_pkcs8(&common::payment_key(
                 "wechat_merchant_private_pkcs8.pem",
             ))
             .unwrap(),
-            alipay_public_key: VerifyingKey::from_spki(&fixture_key("alipay_public_spki.pem"))
-                .unwrap(),
+            alipay_public_key: VerifyingKey::from_spki(&common::payment_key(
+                "alipay_public_spki.pem",
+            ))
+            .unwrap(),
             gateway_url: "http://127.0.0.1:9/gateway.do".into(),
         })),
         wechat: Some(Arc::new(Wechat {
             mchid: "1900009191".into(),
             appid: "wxd678efh567hg6787".into(),
             api_v3_key: API_V3_KEY.to_vec(),
-            merchant_private_key: SigningKey::from_pkcs8(&fixture_key(
+            merchant_private_key: SigningKey::from_pkcs8(&common::payment_key(
                 "wechat_merchant_private_pkcs8.pem",
             ))
             .unwrap(),
             merchant_serial: "5157F09EFDC096DE15EBE81A47057A7232F1B8E1".into(),
-            platform_public_key: VerifyingKey::from_spki(&fixture_key("alipay_public_spki.pem"))
-                .unwrap(),
+            platform_public_key: VerifyingKey::from_spki(&common::payment_key(
+                "alipay_public_spki.pem",
+            ))
+            .unwrap(),
             platform_serial: PLATFORM_SERIAL.into(),
             api_base: "http://127.0.0.1:9".into(),
         })),
         sandbox: false,
     };
     let keys = ChannelKeys {
-        alipay: SigningKey::from_pkcs8(&fixture_key("alipay_private_pkcs8.pem")).unwrap(),
-        wechat_platform: SigningKey::from_pkcs8(&fixture_key("alipay_private_pkcs8.pem")).unwrap(),
+        alipay: SigningKey::from_pkcs8(&common::payment_key("alipay_private_pkcs8.pem")).unwrap(),
+        wechat_platform: SigningKey::from_pkcs8(&common::payment_key("alipay_private_pkcs8.pem"))
+            .unwrap(),
     };
     (ch, keys)
 }
@@ -265,7 +262,8 @@ async fn forged_wrong_and_unknown_alipay_notifications_are_refused_and_recorded(
     let no = order(&pool, &acct, "alipay", "100.00").await;
 
     // Signed with a key that is not Alipay's.
-    let forger = SigningKey::from_pkcs8(&fixture_key("wechat_merchant_private_pkcs8.pem")).unwrap();
+    let forger =
+        SigningKey::from_pkcs8(&common::payment_key("wechat_merchant_private_pkcs8.pem")).unwrap();
     let forged = alipay_form(&forger, &no, "100.00", "TRADE_SUCCESS");
     assert_eq!(
         send_alipay(&c, forged).await,

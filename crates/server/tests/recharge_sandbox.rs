@@ -21,19 +21,11 @@ use sqlx::PgPool;
 
 const APP_ID: &str = "9021000122600000";
 
-fn key(name: &str) -> String {
-    std::fs::read_to_string(format!(
-        "{}/../payments/tests/fixtures/{name}",
-        env!("CARGO_MANIFEST_DIR")
-    ))
-    .unwrap()
-}
-
 /// The sandbox gateway on a port of its own; its base URL.
 async fn sandbox() -> String {
     let gw = Arc::new(SandboxAlipay::new(
-        SigningKey::from_pkcs8(&key("alipay_private_pkcs8.pem")).unwrap(),
-        VerifyingKey::from_spki(&key("wechat_merchant_public_spki.pem")).unwrap(),
+        SigningKey::from_pkcs8(&common::payment_key("alipay_private_pkcs8.pem")).unwrap(),
+        VerifyingKey::from_spki(&common::payment_key("wechat_merchant_public_spki.pem")).unwrap(),
         APP_ID.into(),
     ));
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
@@ -47,8 +39,12 @@ async fn sandbox() -> String {
 fn alipay_channel(gateway_base: &str) -> Arc<Alipay> {
     Arc::new(Alipay {
         app_id: APP_ID.into(),
-        app_private_key: SigningKey::from_pkcs8(&key("wechat_merchant_private_pkcs8.pem")).unwrap(),
-        alipay_public_key: VerifyingKey::from_spki(&key("alipay_public_spki.pem")).unwrap(),
+        app_private_key: SigningKey::from_pkcs8(&common::payment_key(
+            "wechat_merchant_private_pkcs8.pem",
+        ))
+        .unwrap(),
+        alipay_public_key: VerifyingKey::from_spki(&common::payment_key("alipay_public_spki.pem"))
+            .unwrap(),
         gateway_url: format!("{gateway_base}{}", sandbox_alipay::GATEWAY_PATH),
     })
 }

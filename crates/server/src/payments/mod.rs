@@ -67,3 +67,24 @@ async fn reject(pool: &sqlx::PgPool, id: i64, verified: Option<bool>, reason: &s
         tracing::warn!(error = %e, callback = id, "recording a refused payment callback");
     }
 }
+
+/// Raises an administrator alert about a payment that needs finance (shown on the admin home).
+async fn alert(
+    conn: &mut sqlx::PgConnection,
+    severity: &str,
+    title: &str,
+    body: String,
+    details: serde_json::Value,
+) -> Result<(), sqlx::Error> {
+    sqlx::query(
+        "INSERT INTO admin_alerts (kind, severity, title, body, details)
+         VALUES ('payment_abnormal', $1, $2, $3, $4)",
+    )
+    .bind(severity)
+    .bind(title)
+    .bind(body)
+    .bind(details)
+    .execute(conn)
+    .await
+    .map(drop)
+}

@@ -152,15 +152,14 @@ async fn note_failure(
     .flatten();
     if flagged.is_some() {
         report.flagged += 1;
-        sqlx::query(
-            "INSERT INTO admin_alerts (kind, severity, title, body, details)
-             VALUES ('payment_abnormal', 'warning', '支付订单状态无法确认', $1, $2)",
+        let mut conn = pool.acquire().await?;
+        super::alert(
+            &mut conn,
+            "warning",
+            "支付订单状态无法确认",
+            format!("订单 {order} 连续 {MAX_FAILURES} 次查询失败，请财务核实。"),
+            json!({ "order_id": order, "reason": reason }),
         )
-        .bind(format!(
-            "订单 {order} 连续 {MAX_FAILURES} 次查询失败，请财务核实。"
-        ))
-        .bind(json!({ "order_id": order, "reason": reason }))
-        .execute(pool)
         .await?;
     }
     Ok(())

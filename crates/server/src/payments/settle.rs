@@ -214,15 +214,13 @@ async fn flag(
     .bind(reason)
     .execute(&mut *tx)
     .await?;
-    sqlx::query(
-        "INSERT INTO admin_alerts (kind, severity, title, body, details)
-         VALUES ('payment_abnormal', 'critical', '异常支付待财务处理', $1, $2)",
+    super::alert(
+        &mut *tx,
+        "critical",
+        "异常支付待财务处理",
+        format!("订单 {order} 收到无法自动入账的付款：{reason}。请核实后处理（退款或人工入账）。"),
+        json!({ "order_id": order, "reason": reason }),
     )
-    .bind(format!(
-        "订单 {order} 收到无法自动入账的付款：{reason}。请核实后处理（退款或人工入账）。"
-    ))
-    .bind(json!({ "order_id": order, "reason": reason }))
-    .execute(&mut *tx)
     .await?;
     Ok(Outcome::Flagged {
         order_id: order,

@@ -249,3 +249,12 @@ pub async fn with_fixtures(
         accts,
     )
 }
+
+/// A key of the payment test fixtures (`crates/payments/tests/fixtures`).
+pub fn payment_key(name: &str) -> String {
+    std::fs::read_to_string(format!(
+        "{}/../payments/tests/fixtures/{name}",
+        env!("CARGO_MANIFEST_DIR")
+    ))
+    .unwrap_or_else(|e| panic!("{name}: {e}"))
+}
