@@ -6,6 +6,8 @@ cd "$(dirname "$0")/.."
 export DATABASE_URL="${DATABASE_URL:-postgres://postgres@127.0.0.1:5432/mr_ops}"
 export BIND="${BIND:-127.0.0.1:8080}"
 export LOG_FORMAT="${LOG_FORMAT:-pretty}"
+# R-P4: recharges go to the local sandbox gateways (test keys), marked 沙箱.
+export PAYMENT_SANDBOX="${PAYMENT_SANDBOX:-on}"
 TARGET="${CARGO_TARGET_DIR:-target}"
 mkdir -p .run
 

@@ -21,6 +21,18 @@ use crate::state::AppState;
 
 pub fn build_router(state: AppState) -> Router {
     let max_body = state.config.max_body_bytes;
+    // R-P4: the sandbox gateway answers on this server only in sandbox mode (never in
+    // production: the configuration refuses it there).
+    let sandbox = match state.config.payments.sandbox {
+        true => match crate::payments::settings::sandbox_gateway() {
+            Ok(gw) => crate::payments::sandbox_alipay::router(std::sync::Arc::new(gw)),
+            Err(e) => {
+                tracing::error!(error = %e, "the sandbox gateway's keys");
+                Router::new()
+            }
+        },
+        false => Router::new(),
+    };
     Router::new()
         .merge(crate::health::router())
         .merge(crate::auth::routes::router())
@@ -61,6 +73,7 @@ pub fn build_router(state: AppState) -> Router {
         .layer(PropagateRequestIdLayer::x_request_id())
         .layer(SetRequestIdLayer::x_request_id(MakeRequestUuid))
         .with_state(state)
+        .merge(sandbox)
 }
 
 async fn metrics(State(state): State<AppState>) -> impl IntoResponse {

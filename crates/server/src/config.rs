@@ -160,7 +160,16 @@ impl Config {
                 }
             },
             payments: {
-                let channels = crate::payments::settings::Channels::from_lookup(&get)?;
+                let base = get("PUBLIC_BASE_URL")
+                    .filter(|v| !v.is_empty())
+                    .unwrap_or_else(|| {
+                        format!(
+                            "http://{}",
+                            get("BIND").unwrap_or_else(|| "127.0.0.1:8080".into())
+                        )
+                    });
+                let channels = crate::payments::settings::Channels::from_lookup(&get)?
+                    .with_sandbox_defaults(&base)?;
                 if prod && channels.sandbox {
                     bail!("PAYMENT_SANDBOX cannot be on in production (R-P4)");
                 }

@@ -433,3 +433,52 @@ async fn refunds_through_alipay_are_idempotent_and_bounded(pool: PgPool) {
         "TRADE_CLOSED"
     );
 }
+
+/// `make run` (PAYMENT_SANDBOX=on, no channel keys): the server answers as the sandbox Alipay
+/// gateway itself, with public test keys, and a recharge works end to end.
+#[sqlx::test(migrator = "mr_server::MIGRATOR")]
+async fn sandbox_mode_recharges_with_no_keys_configured(pool: PgPool) {
+    mr_server::uat::create_uat(&pool, common::PW).await.unwrap();
+    let server = TestServer::spawn_with(pool.clone(), |c| {
+        c.payments = Channels::from_lookup(|k| (k == "PAYMENT_SANDBOX").then(|| "on".into()))
+            .unwrap()
+            .with_sandbox_defaults(&c.public_base_url)
+            .unwrap();
+    })
+    .await;
+    let c = Ctx {
+        server,
+        http: reqwest::Client::new(),
+    };
+    let (op, _) = c.tokens("uat_operator", "operator").await;
+    let before = balance(&pool).await;
+    let r = c
+        .post(
+            "/api/v1/payments/orders",
+            Some(&op),
+            json!({"channel": "alipay", "amount": "66.60"}),
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::CREATED, "{r:?}");
+    assert_eq!(r.body["is_sandbox"], true);
+    let no = r.body["out_trade_no"].as_str().unwrap();
+    let paid: Value = c
+        .http
+        .post(c.url(&format!("/sandbox/alipay/pay/{no}")))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(paid["answers"], json!(["success"]));
+    assert_eq!(balance(&pool).await, before + Decimal::new(6660, 2));
+    // Without sandbox mode there is no sandbox gateway.
+    let plain = TestServer::spawn(pool.clone()).await;
+    let r = reqwest::Client::new()
+        .post(format!("{}/sandbox/alipay/pay/{no}", plain.base_url))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), StatusCode::NOT_FOUND);
+}

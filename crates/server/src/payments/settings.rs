@@ -97,3 +97,43 @@ impl Channels {
         })
     }
 }
+
+/// The sandbox Alipay app id (any value works against the local gateway).
+pub const SANDBOX_ALIPAY_APP_ID: &str = "2021000000000001";
+
+// Public test keys (crates/server/sandbox-keys/README.md): sandbox mode only.
+const SANDBOX_APP_PRIVATE: &str = include_str!("../../sandbox-keys/app_private_pkcs8.pem");
+const SANDBOX_APP_PUBLIC: &str = include_str!("../../sandbox-keys/app_public_spki.pem");
+const SANDBOX_GATEWAY_PRIVATE: &str =
+    include_str!("../../sandbox-keys/alipay_gateway_private_pkcs8.pem");
+const SANDBOX_GATEWAY_PUBLIC: &str =
+    include_str!("../../sandbox-keys/alipay_gateway_public_spki.pem");
+
+impl Channels {
+    /// In sandbox mode, an Alipay channel left unconfigured talks to this server's own sandbox
+    /// gateway with the public test keys, so `make run` can recharge with no set-up.
+    pub fn with_sandbox_defaults(mut self, public_base_url: &str) -> anyhow::Result<Channels> {
+        if self.sandbox && self.alipay.is_none() {
+            self.alipay = Some(Arc::new(Alipay {
+                app_id: SANDBOX_ALIPAY_APP_ID.into(),
+                app_private_key: SigningKey::from_pkcs8(SANDBOX_APP_PRIVATE)?,
+                alipay_public_key: VerifyingKey::from_spki(SANDBOX_GATEWAY_PUBLIC)?,
+                gateway_url: format!(
+                    "{}{}",
+                    public_base_url.trim_end_matches('/'),
+                    super::sandbox_alipay::GATEWAY_PATH
+                ),
+            }));
+        }
+        Ok(self)
+    }
+}
+
+/// The sandbox gateway that answers the default sandbox channel.
+pub fn sandbox_gateway() -> anyhow::Result<super::sandbox_alipay::SandboxAlipay> {
+    Ok(super::sandbox_alipay::SandboxAlipay::new(
+        SigningKey::from_pkcs8(SANDBOX_GATEWAY_PRIVATE)?,
+        VerifyingKey::from_spki(SANDBOX_APP_PUBLIC)?,
+        SANDBOX_ALIPAY_APP_ID.into(),
+    ))
+}
