@@ -389,6 +389,34 @@ impl App {
         Ok(())
     }
 
+    /// The in-process server's URL (for the launch API and direct HTTP checks).
+    pub fn base_url(&self) -> anyhow::Result<String> {
+        Ok(self
+            .server
+            .as_ref()
+            .context("in-process server")?
+            .base_url
+            .clone())
+    }
+
+    /// `n` fixture operators (a site, an API key and an authorized app each) with `balance`,
+    /// keyed for the in-process server.
+    pub async fn venues(
+        &self,
+        pool: &PgPool,
+        n: usize,
+        balance: &str,
+    ) -> anyhow::Result<Vec<mr_server::launch::fixture::FixtureAccount>> {
+        let server = self.server.as_ref().context("in-process server")?;
+        mr_server::launch::fixture::create(
+            pool,
+            &server.state.config.master_key,
+            n,
+            balance.parse()?,
+        )
+        .await
+    }
+
     /// Presses Escape in the focused element (closes the top dialog or drawer).
     pub async fn key_escape(&self) -> anyhow::Result<()> {
         self.client

@@ -12,7 +12,7 @@ use mr_protocol::launch::LaunchRequest;
 use mr_protocol::sync::{
     Command, CommandEnvelope, PushRequest, PushResponse, SYNC_PROTOCOL_VERSION,
 };
-use mr_server::launch::fixture::{self, FixtureAccount};
+use mr_server::launch::fixture::FixtureAccount;
 use mr_tests::{App, ServerProcess, UAT_PASSWORD};
 use serde_json::{json, Value};
 use sqlx::PgPool;
@@ -86,14 +86,8 @@ async fn e2e_a05_authorization_page_grants_revokes_and_the_launch_api_follows(
     mr_server::uat::create_uat(&pool, UAT_PASSWORD).await?;
     new_app(&pool, "deep_sea", "深海探险").await?;
     let app = App::start(pool.clone()).await?;
-    let base = app
-        .server
-        .as_ref()
-        .context("in-process server")?
-        .base_url
-        .clone();
-    let master = &app.server.as_ref().unwrap().state.config.master_key;
-    let accts = fixture::create(&pool, master, 3, "100.00".parse()?).await?;
+    let base = app.base_url()?;
+    let accts = app.venues(&pool, 3, "100.00").await?;
     let acct = &accts[0];
     let username: String = sqlx::query_scalar("SELECT username FROM operators WHERE id = $1")
         .bind(acct.operator_id)
@@ -207,14 +201,7 @@ async fn e2e_a01_operator_list_scrolls_searches_and_opens_the_detail(
     pool: PgPool,
 ) -> anyhow::Result<()> {
     let app = App::start(pool.clone()).await?;
-    let master = &app
-        .server
-        .as_ref()
-        .context("in-process server")?
-        .state
-        .config
-        .master_key;
-    let accts = fixture::create(&pool, master, 1_200, "88.50".parse()?).await?;
+    let accts = app.venues(&pool, 1_200, "88.50").await?;
     let last: String = sqlx::query_scalar("SELECT username FROM operators WHERE id = $1")
         .bind(accts[1_199].operator_id)
         .fetch_one(&pool)
@@ -492,16 +479,8 @@ async fn e2e_a10_create_an_application_change_its_price_and_see_the_history(
     pool: PgPool,
 ) -> anyhow::Result<()> {
     let app = App::start(pool.clone()).await?;
-    let base = app
-        .server
-        .as_ref()
-        .context("in-process server")?
-        .base_url
-        .clone();
-    let master = &app.server.as_ref().unwrap().state.config.master_key;
-    let acct = fixture::create(&pool, master, 1, "500.00".parse()?)
-        .await?
-        .remove(0);
+    let base = app.base_url()?;
+    let acct = app.venues(&pool, 1, "500.00").await?.remove(0);
     app.open_and_login("admin", "uat_admin", UAT_PASSWORD)
         .await?;
     app.click("#menu-applications").await?;
@@ -588,14 +567,8 @@ async fn e2e_a12_transactions_filter_totals_and_export_to_a_file(
     pool: PgPool,
 ) -> anyhow::Result<()> {
     let app = App::start(pool.clone()).await?;
-    let base = app
-        .server
-        .as_ref()
-        .context("in-process server")?
-        .base_url
-        .clone();
-    let master = &app.server.as_ref().unwrap().state.config.master_key;
-    let accts = fixture::create(&pool, master, 30, "100.00".parse()?).await?;
+    let base = app.base_url()?;
+    let accts = app.venues(&pool, 30, "100.00").await?;
     for acct in &accts[..3] {
         launch(&base, acct, &acct.app_code)
             .await
@@ -686,16 +659,8 @@ async fn e2e_a12_transactions_filter_totals_and_export_to_a_file(
 #[sqlx::test(migrator = "mr_server::MIGRATOR")]
 async fn e2e_a04_reveal_and_reset_an_api_key(pool: PgPool) -> anyhow::Result<()> {
     let app = App::start(pool.clone()).await?;
-    let base = app
-        .server
-        .as_ref()
-        .context("in-process server")?
-        .base_url
-        .clone();
-    let master = &app.server.as_ref().unwrap().state.config.master_key;
-    let acct = fixture::create(&pool, master, 1, "100.00".parse()?)
-        .await?
-        .remove(0);
+    let base = app.base_url()?;
+    let acct = app.venues(&pool, 1, "100.00").await?.remove(0);
     let username: String = sqlx::query_scalar("SELECT username FROM operators WHERE id = $1")
         .bind(acct.operator_id)
         .fetch_one(&pool)
@@ -755,14 +720,7 @@ async fn e2e_a13_an_announcement_to_one_tier_reaches_only_that_tier(
     pool: PgPool,
 ) -> anyhow::Result<()> {
     let app = App::start(pool.clone()).await?;
-    let master = &app
-        .server
-        .as_ref()
-        .context("in-process server")?
-        .state
-        .config
-        .master_key;
-    fixture::create(&pool, master, 5, "100.00".parse()?).await?;
+    app.venues(&pool, 5, "100.00").await?;
     sqlx::query("UPDATE operators SET tier = 'vip' WHERE username = 'uat_operator'")
         .execute(&pool)
         .await?;
@@ -812,16 +770,8 @@ async fn e2e_a13_an_announcement_to_one_tier_reaches_only_that_tier(
 #[sqlx::test(migrator = "mr_server::MIGRATOR")]
 async fn e2e_a11_a_deactivated_application_cannot_be_launched(pool: PgPool) -> anyhow::Result<()> {
     let app = App::start(pool.clone()).await?;
-    let base = app
-        .server
-        .as_ref()
-        .context("in-process server")?
-        .base_url
-        .clone();
-    let master = &app.server.as_ref().unwrap().state.config.master_key;
-    let acct = fixture::create(&pool, master, 1, "100.00".parse()?)
-        .await?
-        .remove(0);
+    let base = app.base_url()?;
+    let acct = app.venues(&pool, 1, "100.00").await?.remove(0);
     launch(&base, &acct, &acct.app_code)
         .await
         .map_err(anyhow::Error::msg)?;

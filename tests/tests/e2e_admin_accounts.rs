@@ -10,7 +10,7 @@ use anyhow::Context;
 use calamine::{open_workbook, Reader, Xlsx};
 use fantoccini::Locator;
 use mr_protocol::launch::LaunchRequest;
-use mr_server::launch::fixture::{self, FixtureAccount};
+use mr_server::launch::fixture::FixtureAccount;
 use mr_tests::{App, UAT_PASSWORD};
 use sqlx::PgPool;
 use uuid::Uuid;
@@ -59,15 +59,6 @@ async fn choose(app: &App, id: &str, label: &str) -> anyhow::Result<()> {
     .await
 }
 
-fn base_url(app: &App) -> anyhow::Result<String> {
-    Ok(app
-        .server
-        .as_ref()
-        .context("in-process server")?
-        .base_url
-        .clone())
-}
-
 /// E-A03 (R-A1): create an operator in 运营商管理 — the API key is shown once and works —
 /// edit it and change its tier; lock a venue with a reason (its launches stop) and unlock it.
 #[sqlx::test(migrator = "mr_server::MIGRATOR")]
@@ -75,11 +66,8 @@ async fn e2e_a03_create_edit_retier_lock_and_unlock_an_operator(
     pool: PgPool,
 ) -> anyhow::Result<()> {
     let app = App::start(pool.clone()).await?;
-    let base = base_url(&app)?;
-    let master = &app.server.as_ref().unwrap().state.config.master_key;
-    let venue = fixture::create(&pool, master, 1, "100.00".parse()?)
-        .await?
-        .remove(0);
+    let base = app.base_url()?;
+    let venue = app.venues(&pool, 1, "100.00").await?.remove(0);
     // An abuse lock left an alert (R-L10): the home page lists it until it is handled.
     sqlx::query(
         "INSERT INTO admin_alerts (kind, severity, title, body, details)
@@ -243,8 +231,7 @@ async fn e2e_a14_global_statistics_with_ranking_distribution_and_export(
     pool: PgPool,
 ) -> anyhow::Result<()> {
     let app = App::start(pool.clone()).await?;
-    let master = &app.server.as_ref().unwrap().state.config.master_key;
-    let venues = fixture::create(&pool, master, 2, "100.00".parse()?).await?;
+    let venues = app.venues(&pool, 2, "100.00").await?;
     let arena: Uuid =
         sqlx::query_scalar("SELECT id FROM applications WHERE code = 'fixture_arena'")
             .fetch_one(&pool)
@@ -361,7 +348,7 @@ async fn e2e_a15_staff_accounts_and_an_analyst_who_sees_only_statistics(
     pool: PgPool,
 ) -> anyhow::Result<()> {
     let app = App::start(pool.clone()).await?;
-    let base = base_url(&app)?;
+    let base = app.base_url()?;
     app.open_and_login("admin", "uat_admin", UAT_PASSWORD)
         .await?;
     app.click("#menu-staff").await?;

@@ -67,6 +67,16 @@ async fn start(pool: &PgPool, gateway_base: &str) -> (Ctx, Arc<Alipay>) {
     )
 }
 
+/// The operator orders a recharge of `amount` through Alipay.
+async fn order(c: &Ctx, token: &str, amount: &str) -> common::Resp {
+    c.post(
+        "/api/v1/payments/orders",
+        Some(token),
+        json!({"channel": "alipay", "amount": amount}),
+    )
+    .await
+}
+
 async fn balance(pool: &PgPool) -> Decimal {
     sqlx::query_scalar("SELECT balance FROM operators WHERE username = 'uat_operator'")
         .fetch_one(pool)
@@ -81,13 +91,7 @@ async fn an_alipay_recharge_through_the_sandbox_credits_once(pool: PgPool) {
     let (op, _) = c.tokens("uat_operator", "operator").await;
     let before = balance(&pool).await;
 
-    let r = c
-        .post(
-            "/api/v1/payments/orders",
-            Some(&op),
-            json!({"channel": "alipay", "amount": "100.00"}),
-        )
-        .await;
+    let r = order(&c, &op, "100.00").await;
     assert_eq!(r.status, StatusCode::CREATED, "{r:?}");
     assert_eq!(r.body["status"], "pending");
     assert_eq!(r.body["amount"], "100.00");
@@ -113,8 +117,8 @@ async fn an_alipay_recharge_through_the_sandbox_credits_once(pool: PgPool) {
         .unwrap();
     assert_eq!(paid["answers"], json!(["success", "success", "success"]));
     assert_eq!(balance(&pool).await, before + Decimal::from(100));
-    let order = c.get(&format!("/api/v1/payments/orders/{id}"), &op).await;
-    assert_eq!(order.body["status"], "paid", "{order:?}");
+    let read = c.get(&format!("/api/v1/payments/orders/{id}"), &op).await;
+    assert_eq!(read.body["status"], "paid", "{read:?}");
     let results: Vec<String> = sqlx::query_scalar(
         "SELECT result FROM payment_callbacks WHERE out_trade_no = $1 ORDER BY id",
     )
@@ -137,13 +141,7 @@ async fn an_alipay_recharge_through_the_sandbox_credits_once(pool: PgPool) {
     );
 
     // An unpaid order closes at the channel; an unknown one is simply absent.
-    let r = c
-        .post(
-            "/api/v1/payments/orders",
-            Some(&op),
-            json!({"channel": "alipay", "amount": "20.50"}),
-        )
-        .await;
+    let r = order(&c, &op, "20.50").await;
     let no2 = r.body["out_trade_no"].as_str().unwrap().to_string();
     client.close(&no2).await.unwrap();
     assert_eq!(
@@ -193,13 +191,7 @@ async fn bad_orders_are_refused_and_a_channel_down_gives_503(pool: PgPool) {
             .await;
         assert_eq!(r.error_code(), code, "{body}: {r:?}");
     }
-    let r = c
-        .post(
-            "/api/v1/payments/orders",
-            Some(&op),
-            json!({"channel": "alipay", "amount": "100.00"}),
-        )
-        .await;
+    let r = order(&c, &op, "100.00").await;
     assert_eq!(r.status, StatusCode::SERVICE_UNAVAILABLE, "{r:?}");
     assert_eq!(r.error_code(), "PAYMENT_UNAVAILABLE");
     assert_eq!(r.body["message"], "支付服务暂时不可用，请稍后再试");
@@ -263,18 +255,11 @@ async fn reconciliation_credits_lost_notifications_closes_expired_orders_and_fla
     let (c, ch) = start(&pool, &gw).await;
     let (op, _) = c.tokens("uat_operator", "operator").await;
     let before = balance(&pool).await;
-    let order = |amount: &str| {
-        c.post(
-            "/api/v1/payments/orders",
-            Some(&op),
-            json!({"channel": "alipay", "amount": amount}),
-        )
-    };
-    let paid = order("100.00").await.body["out_trade_no"]
+    let paid = order(&c, &op, "100.00").await.body["out_trade_no"]
         .as_str()
         .unwrap()
         .to_string();
-    let unpaid = order("30.00").await.body["out_trade_no"]
+    let unpaid = order(&c, &op, "30.00").await.body["out_trade_no"]
         .as_str()
         .unwrap()
         .to_string();
@@ -372,14 +357,7 @@ async fn refunds_through_alipay_are_idempotent_and_bounded(pool: PgPool) {
     let gw = sandbox().await;
     let (c, ch) = start(&pool, &gw).await;
     let (op, _) = c.tokens("uat_operator", "operator").await;
-    let no = c
-        .post(
-            "/api/v1/payments/orders",
-            Some(&op),
-            json!({"channel": "alipay", "amount": "100.00"}),
-        )
-        .await
-        .body["out_trade_no"]
+    let no = order(&c, &op, "100.00").await.body["out_trade_no"]
         .as_str()
         .unwrap()
         .to_string();
@@ -452,13 +430,7 @@ async fn sandbox_mode_recharges_with_no_keys_configured(pool: PgPool) {
     };
     let (op, _) = c.tokens("uat_operator", "operator").await;
     let before = balance(&pool).await;
-    let r = c
-        .post(
-            "/api/v1/payments/orders",
-            Some(&op),
-            json!({"channel": "alipay", "amount": "66.60"}),
-        )
-        .await;
+    let r = order(&c, &op, "66.60").await;
     assert_eq!(r.status, StatusCode::CREATED, "{r:?}");
     assert_eq!(r.body["is_sandbox"], true);
     let no = r.body["out_trade_no"].as_str().unwrap();
