@@ -35,6 +35,7 @@ pub mod sync;
 pub mod sync_loop;
 pub mod transactions;
 pub mod views;
+pub mod wallet;
 /// Feed positions are a wire concept, shared with the server.
 pub use mr_protocol::cursor;
 

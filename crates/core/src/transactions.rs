@@ -235,8 +235,7 @@ impl AdminOps {
     }
 
     /// Writes every row the filter matches to `path`, 2,000 per request, newest first, and
-    /// reports `(written, total)` after each page. The file is written next to `path` and
-    /// moved into place at the end, so a failed export leaves no half file behind.
+    /// reports `(written, total)` after each page (see [`export_pages`]).
     pub async fn export_transactions(
         &self,
         mut q: TransactionQuery,
@@ -245,38 +244,55 @@ impl AdminOps {
         progress: impl Fn(i64, i64),
     ) -> Result<ExportReport, CoreError> {
         q.until = Some(Utc::now());
-        q.limit = PAGE_MAX;
-        q.offset = 0;
-        let partial = PathBuf::from(format!("{}.part", path.display()));
-        let mut sink = Sink::open(&partial, format)?;
-        let mut written = 0i64;
-        let result: Result<(), CoreError> = async {
-            loop {
-                let page = self.transactions(q.clone()).await?;
-                for row in &page.items {
-                    sink.write(row)?;
-                }
-                written += page.items.len() as i64;
-                progress(written, page.totals.count);
-                if page.items.len() < PAGE_MAX as usize || written >= page.totals.count {
-                    return Ok(());
-                }
-                q.offset += PAGE_MAX;
+        export_pages(q, format, path, progress, |q| self.transactions(q)).await
+    }
+}
+
+/// Writes every page `fetch` answers for `q` (2,000 rows each, `until` pinned by the caller) to
+/// `path`, reporting `(written, total)` after each page. The file is written next to `path`
+/// and moved into place at the end, so a failed export leaves no half file behind.
+pub(crate) async fn export_pages<F, Fut>(
+    mut q: TransactionQuery,
+    format: ExportFormat,
+    path: &Path,
+    progress: impl Fn(i64, i64),
+    fetch: F,
+) -> Result<ExportReport, CoreError>
+where
+    F: Fn(TransactionQuery) -> Fut,
+    Fut: std::future::Future<Output = Result<TransactionPage, CoreError>>,
+{
+    q.limit = PAGE_MAX;
+    q.offset = 0;
+    let partial = PathBuf::from(format!("{}.part", path.display()));
+    let mut sink = Sink::open(&partial, format)?;
+    let mut written = 0i64;
+    let result: Result<(), CoreError> = async {
+        loop {
+            let page = fetch(q.clone()).await?;
+            for row in &page.items {
+                sink.write(row)?;
             }
+            written += page.items.len() as i64;
+            progress(written, page.totals.count);
+            if page.items.len() < PAGE_MAX as usize || written >= page.totals.count {
+                return Ok(());
+            }
+            q.offset += PAGE_MAX;
         }
-        .await;
-        match result.and_then(|()| sink.finish(&partial)) {
-            Ok(()) => {
-                std::fs::rename(&partial, path).map_err(io_error)?;
-                Ok(ExportReport {
-                    path: path.display().to_string(),
-                    rows: written,
-                })
-            }
-            Err(e) => {
-                let _ = std::fs::remove_file(&partial);
-                Err(e)
-            }
+    }
+    .await;
+    match result.and_then(|()| sink.finish(&partial)) {
+        Ok(()) => {
+            std::fs::rename(&partial, path).map_err(io_error)?;
+            Ok(ExportReport {
+                path: path.display().to_string(),
+                rows: written,
+            })
+        }
+        Err(e) => {
+            let _ = std::fs::remove_file(&partial);
+            Err(e)
         }
     }
 }

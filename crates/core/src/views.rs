@@ -205,6 +205,7 @@ pub fn export_all(dir: &std::path::Path) -> Result<(), ts_rs::ExportError> {
         ($($t:ty),* $(,)?) => { $( <$t as TS>::export_all_to(dir)?; )* };
     }
     all!(
+        crate::wallet::OperatorWallet,
         SiteView,
         SiteInput,
         MessageView,

@@ -9,6 +9,7 @@ pub mod error;
 pub mod home;
 pub mod ipc;
 pub mod launch;
+pub mod payments;
 pub mod rows;
 pub mod statistics;
 pub mod sync;
@@ -143,6 +144,10 @@ pub mod export {
             sync::PushResponse,
             sync::CommandStatus,
             sync::CommandResult,
+            payments::RechargeChannel,
+            payments::RechargeOptions,
+            payments::CreateRecharge,
+            payments::RechargeOrder,
             transactions::TransactionQuery,
             transactions::TransactionRow,
             transactions::TransactionTotals,

@@ -24,13 +24,7 @@ pub fn build_router(state: AppState) -> Router {
     // R-P4: the sandbox gateway answers on this server only in sandbox mode (never in
     // production: the configuration refuses it there).
     let sandbox = match state.config.payments.sandbox {
-        true => match crate::payments::settings::sandbox_gateway() {
-            Ok(gw) => crate::payments::sandbox_alipay::router(std::sync::Arc::new(gw)),
-            Err(e) => {
-                tracing::error!(error = %e, "the sandbox gateway's keys");
-                Router::new()
-            }
-        },
+        true => sandbox_gateways(),
         false => Router::new(),
     };
     Router::new()
@@ -99,6 +93,22 @@ async fn record_metrics(req: Request, next: Next) -> Response {
     metrics::histogram!("mr_http_request_duration_seconds", "method" => method, "route" => route)
         .record(started.elapsed());
     resp
+}
+
+/// The sandbox Alipay and WeChat Pay gateways (R-P4), each with its public test keys.
+fn sandbox_gateways() -> Router {
+    use crate::payments::{sandbox_alipay, sandbox_wechat, settings};
+    use std::sync::Arc;
+    let mut r = Router::new();
+    match settings::sandbox_gateway() {
+        Ok(gw) => r = r.merge(sandbox_alipay::router(Arc::new(gw))),
+        Err(e) => tracing::error!(error = %e, "the sandbox Alipay gateway's keys"),
+    }
+    match settings::sandbox_wechat_gateway() {
+        Ok(gw) => r = r.merge(sandbox_wechat::router(Arc::new(gw))),
+        Err(e) => tracing::error!(error = %e, "the sandbox WeChat Pay gateway's keys"),
+    }
+    r
 }
 
 /// Marks a failing response whose body a third party's protocol prescribes: left alone below.

@@ -27,6 +27,7 @@ async fn sandbox() -> String {
         SigningKey::from_pkcs8(&common::payment_key("alipay_private_pkcs8.pem")).unwrap(),
         VerifyingKey::from_spki(&common::payment_key("wechat_merchant_public_spki.pem")).unwrap(),
         APP_ID.into(),
+        SigningKey::from_pkcs8(&common::payment_key("wechat_merchant_private_pkcs8.pem")).unwrap(),
     ));
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
     let addr = listener.local_addr().unwrap();
@@ -100,10 +101,9 @@ async fn an_alipay_recharge_through_the_sandbox_credits_once(pool: PgPool) {
     let id = r.body["id"].as_str().unwrap().to_string();
     assert!(r.body["qr_code"].as_str().unwrap().ends_with(&no), "{r:?}");
 
-    // Before paying, Alipay (the sandbox) knows the trade as waiting.
+    // Before the code is scanned, Alipay (the sandbox too) does not know the trade.
     let client = AlipayClient::new(ch.clone());
-    let waiting = client.query(&no).await.unwrap().unwrap();
-    assert_eq!(waiting.trade_status, "WAIT_BUYER_PAY");
+    assert_eq!(client.query(&no).await.unwrap(), None);
 
     // The buyer pays; the gateway notifies three times (two resends).
     let paid: Value = c
@@ -140,14 +140,19 @@ async fn an_alipay_recharge_through_the_sandbox_credits_once(pool: PgPool) {
         "FORBIDDEN"
     );
 
-    // An unpaid order closes at the channel; an unknown one is simply absent.
+    // An unpaid order closes at the channel (never scanned: nothing to close there, and its
+    // code can no longer be paid); an unknown one is simply absent.
     let r = order(&c, &op, "20.50").await;
     let no2 = r.body["out_trade_no"].as_str().unwrap().to_string();
     client.close(&no2).await.unwrap();
-    assert_eq!(
-        client.query(&no2).await.unwrap().unwrap().trade_status,
-        "TRADE_CLOSED"
-    );
+    assert_eq!(client.query(&no2).await.unwrap(), None);
+    let late = c
+        .http
+        .post(format!("{gw}/sandbox/alipay/pay/{no2}"))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(late.status(), StatusCode::CONFLICT);
     assert_eq!(client.query("R-never-created").await.unwrap(), None);
 }
 
@@ -310,11 +315,16 @@ async fn reconciliation_credits_lost_notifications_closes_expired_orders_and_fla
     assert_eq!(source["source"], "reconciliation");
     assert_eq!(status(&pool, &unpaid).await.0, "closed");
     assert_eq!(status(&pool, "R-never-scanned").await.0, "closed");
-    let client = AlipayClient::new(ch.clone());
+    let too_late = c
+        .http
+        .post(format!("{gw}/sandbox/alipay/pay/{unpaid}"))
+        .send()
+        .await
+        .unwrap();
     assert_eq!(
-        client.query(&unpaid).await.unwrap().unwrap().trade_status,
-        "TRADE_CLOSED",
-        "closed at the channel too"
+        too_late.status(),
+        StatusCode::CONFLICT,
+        "closed at the channel too: its code can no longer be paid"
     );
     // A later run finds nothing left to do.
     let again = reconcile::run(&pool, &channels).await.unwrap();

@@ -180,7 +180,7 @@ pub async fn admin_transactions(
 
 /// Where to save an export: the native save dialog, or the folder `MR_EXPORT_DIR` names (for
 /// unattended runs). `None` when the user cancels.
-async fn save_path(
+pub(crate) async fn save_path(
     app: &tauri::AppHandle,
     window: &tauri::Window,
     core: &Core,

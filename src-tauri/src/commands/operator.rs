@@ -1,11 +1,15 @@
 //! Operator workspace commands. Sites, messages and the profile are read from the local cache
 //! (mirror + queued commands); changes are queued and delivered by the sync engine.
 
+use mr_core::transactions::{ExportFormat, ExportReport};
 use mr_core::views::{MessagePage, MessageQuery};
+use mr_core::wallet::OperatorWallet;
 use mr_core::{Core, MessageView, ProfileView, SiteInput, SiteView};
 use mr_protocol::home::OperatorHome;
+use mr_protocol::payments::{CreateRecharge, RechargeOptions, RechargeOrder};
 use mr_protocol::sync::ProfileFields;
-use tauri::State;
+use mr_protocol::transactions::{TransactionPage, TransactionQuery};
+use tauri::{Emitter, State};
 use uuid::Uuid;
 
 use crate::error::{CmdResult, OrBody};
@@ -88,4 +92,76 @@ pub async fn operator_profile_update(
 ) -> CmdResult<Option<ProfileView>> {
     let ops = core.operator().await.or_body(&core)?;
     ops.update_profile(args).await.or_body(&core)
+}
+
+// 充值 (R-O3): orders are made at the server (network needed); their states, the balance and
+// 交易记录 (R-O4) come from the cache that sync keeps current.
+
+#[tauri::command]
+pub async fn operator_recharge_options(core: State<'_, Core>) -> CmdResult<RechargeOptions> {
+    let ops = core.operator().await.or_body(&core)?;
+    ops.recharge_options().await.or_body(&core)
+}
+
+#[tauri::command]
+pub async fn operator_recharge_create(
+    core: State<'_, Core>,
+    args: CreateRecharge,
+) -> CmdResult<RechargeOrder> {
+    let ops = core.operator().await.or_body(&core)?;
+    ops.create_recharge(args).await.or_body(&core)
+}
+
+#[tauri::command]
+pub async fn operator_wallet(core: State<'_, Core>) -> CmdResult<OperatorWallet> {
+    let ops = core.operator().await.or_body(&core)?;
+    ops.wallet().await.or_body(&core)
+}
+
+#[tauri::command]
+pub async fn operator_recharge_sandbox_pay(core: State<'_, Core>, order_id: Uuid) -> CmdResult<()> {
+    let ops = core.operator().await.or_body(&core)?;
+    ops.sandbox_pay(order_id).await.or_body(&core)
+}
+
+#[tauri::command]
+pub async fn operator_ledger(
+    core: State<'_, Core>,
+    query: TransactionQuery,
+) -> CmdResult<TransactionPage> {
+    let ops = core.operator().await.or_body(&core)?;
+    ops.ledger(query).await.or_body(&core)
+}
+
+/// Asks where to save, then writes the ledger, sending `export-progress` `{done, total}`
+/// events. `None` when the user cancels the dialog.
+#[tauri::command]
+pub async fn operator_ledger_export(
+    app: tauri::AppHandle,
+    window: tauri::Window,
+    core: State<'_, Core>,
+    query: TransactionQuery,
+    format: ExportFormat,
+) -> CmdResult<Option<ExportReport>> {
+    let ops = core.operator().await.or_body(&core)?;
+    let ext = format.extension();
+    let name = format!(
+        "交易记录_{}.{ext}",
+        chrono::Local::now().format("%Y%m%d_%H%M%S")
+    );
+    let filter = if ext == "xlsx" { "Excel" } else { "CSV" };
+    let Some(path) = super::admin::save_path(&app, &window, &core, &name, filter, ext).await?
+    else {
+        return Ok(None);
+    };
+    let report = ops
+        .export_ledger(query, format, &path, |done, total| {
+            let _ = window.emit(
+                "export-progress",
+                serde_json::json!({ "done": done, "total": total }),
+            );
+        })
+        .await
+        .or_body(&core)?;
+    Ok(Some(report))
 }

@@ -5,12 +5,15 @@
 
 pub mod alipay_client;
 pub mod alipay_notify;
+pub mod channel;
 pub mod low_balance;
 pub mod orders;
 pub mod reconcile;
 pub mod sandbox_alipay;
+pub mod sandbox_wechat;
 pub mod settings;
 pub mod settle;
+pub mod wechat_client;
 pub mod wechat_notify;
 
 use axum::routing::post;

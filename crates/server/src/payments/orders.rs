@@ -10,17 +10,20 @@ use axum::Router;
 use chrono::{DateTime, Duration, Utc};
 use mr_domain::{ErrorCode, Money, Permission};
 use rust_decimal::Decimal;
-use serde::{Deserialize, Serialize};
+use serde::Deserialize;
 use serde_json::json;
 use uuid::Uuid;
 
-use super::alipay_client::{AlipayClient, ChannelError};
+use mr_protocol::payments::{RechargeChannel, RechargeOptions, RechargeOrder};
+
+use super::alipay_client::ChannelError;
+use super::channel::Gateway;
 use crate::auth::AuthUser;
 use crate::error::{ApiError, ApiResult};
 use crate::json::Json;
 use crate::state::AppState;
 
-pub const PATH: &str = "/api/v1/payments/orders";
+pub const PATH: &str = mr_protocol::payments::ORDERS_PATH;
 /// How long a QR code may be paid.
 const PAY_WITHIN_MINUTES: i64 = 15;
 
@@ -28,6 +31,33 @@ pub fn router() -> Router<AppState> {
     Router::new()
         .route(PATH, post(create))
         .route("/api/v1/payments/orders/{id}", get(read))
+        .route(mr_protocol::payments::OPTIONS_PATH, get(options))
+}
+
+/// What the recharge page offers: the channels configured here, the limits, and whether they
+/// are the sandbox (the app marks it 沙箱).
+async fn options(
+    State(state): State<AppState>,
+    user: AuthUser,
+) -> ApiResult<Json<RechargeOptions>> {
+    user.require(Permission::OperatorSelfService)?;
+    let c = &state.config.payments;
+    Ok(Json(RechargeOptions {
+        channels: vec![
+            RechargeChannel {
+                channel: "alipay".into(),
+                available: c.alipay.is_some(),
+            },
+            RechargeChannel {
+                channel: "wechat".into(),
+                available: c.wechat.is_some(),
+            },
+        ],
+        min_amount: mr_protocol::payments::MIN_AMOUNT.into(),
+        max_amount: mr_protocol::payments::MAX_AMOUNT.into(),
+        sandbox: c.sandbox,
+        pay_within_minutes: PAY_WITHIN_MINUTES,
+    }))
 }
 
 #[derive(Debug, Deserialize)]
@@ -37,19 +67,6 @@ pub struct CreateOrder {
     pub channel: String,
     /// Yuan, as a decimal string (`"100.00"`).
     pub amount: String,
-}
-
-#[derive(Debug, Serialize)]
-pub struct Order {
-    pub id: Uuid,
-    pub out_trade_no: String,
-    pub channel: String,
-    pub amount: Money,
-    pub status: String,
-    pub qr_code: Option<String>,
-    pub is_sandbox: bool,
-    pub expires_at: DateTime<Utc>,
-    pub paid_at: Option<DateTime<Utc>>,
 }
 
 fn invalid(field: &str, reason: &str) -> ApiError {
@@ -87,8 +104,8 @@ type OrderRow = (
     Option<DateTime<Utc>>,
 );
 
-fn order(r: OrderRow) -> ApiResult<Order> {
-    Ok(Order {
+fn order(r: OrderRow) -> ApiResult<RechargeOrder> {
+    Ok(RechargeOrder {
         id: r.0,
         out_trade_no: r.1,
         channel: r.2,
@@ -108,22 +125,15 @@ async fn create(
     State(state): State<AppState>,
     user: AuthUser,
     Json(req): Json<CreateOrder>,
-) -> ApiResult<(StatusCode, Json<Order>)> {
+) -> ApiResult<(StatusCode, Json<RechargeOrder>)> {
     user.require(Permission::OperatorSelfService)?;
     let amount = amount(&req.amount)?;
     let channels = &state.config.payments;
-    let alipay = match req.channel.as_str() {
-        "alipay" => channels
-            .alipay
-            .clone()
-            .ok_or_else(|| unavailable("Alipay is not configured".into()))?,
-        "wechat" => {
-            return Err(unavailable(
-                "WeChat Pay recharges are not available yet".into(),
-            ))
-        }
-        _ => return Err(invalid("channel", "alipay or wechat")),
-    };
+    if !matches!(req.channel.as_str(), "alipay" | "wechat") {
+        return Err(invalid("channel", "alipay or wechat"));
+    }
+    let gateway = Gateway::of(channels, &req.channel)
+        .ok_or_else(|| unavailable(format!("{} is not configured", req.channel)))?;
     let out_trade_no = format!("R{}", Uuid::now_v7().simple());
     let expires_at = Utc::now() + Duration::minutes(PAY_WITHIN_MINUTES);
     let id: Uuid = sqlx::query_scalar(
@@ -141,18 +151,11 @@ async fn create(
     let notify_url = format!(
         "{}{}",
         state.config.public_base_url.trim_end_matches('/'),
-        super::alipay_notify::PATH
+        gateway.notify_path()
     );
-    let client = AlipayClient::new(alipay);
     let subject = format!("MR 游戏运营平台充值 ¥{amount}");
-    let outcome = client
-        .precreate(
-            &out_trade_no,
-            amount,
-            &subject,
-            PAY_WITHIN_MINUTES,
-            &notify_url,
-        )
+    let outcome = gateway
+        .create(&out_trade_no, amount, &subject, expires_at, &notify_url)
         .await;
     let qr = match outcome {
         Ok(qr) => qr,
@@ -166,7 +169,7 @@ async fn create(
             .bind(e.to_string())
             .execute(&state.pool)
             .await?;
-            tracing::warn!(error = %e, order = %id, "Alipay precreate failed");
+            tracing::warn!(error = %e, order = %id, channel = gateway.channel(), "creating the channel order failed");
             return Err(match e {
                 ChannelError::Unavailable(r) => unavailable(r),
                 ChannelError::Refused { code, message } => unavailable(format!("{code} {message}")),
@@ -189,7 +192,7 @@ async fn read(
     State(state): State<AppState>,
     user: AuthUser,
     id: Result<Path<Uuid>, axum::extract::rejection::PathRejection>,
-) -> ApiResult<Json<Order>> {
+) -> ApiResult<Json<RechargeOrder>> {
     let Path(id) = id.map_err(ApiError::from)?;
     user.require(Permission::OperatorSelfService)?;
     let row: Option<OrderRow> = sqlx::query_as(&format!(

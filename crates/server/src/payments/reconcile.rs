@@ -14,7 +14,8 @@ use serde_json::json;
 use sqlx::PgPool;
 use uuid::Uuid;
 
-use super::alipay_client::{AlipayClient, ChannelError};
+use super::alipay_client::ChannelError;
+use super::channel::{Gateway, Trade};
 use super::settings::Channels;
 use super::settle::{settle, Payment};
 
@@ -56,20 +57,17 @@ pub async fn run(pool: &PgPool, channels: &Channels) -> Result<Report, sqlx::Err
     .fetch_all(pool)
     .await?;
     for (id, no, channel, expired) in pending {
-        // Only Alipay orders exist so far (WeChat Pay ordering comes with its client).
-        let Some(cfg) = channels.alipay.clone().filter(|_| channel == "alipay") else {
+        let Some(gateway) = Gateway::of(channels, &channel) else {
             continue;
         };
-        let client = AlipayClient::new(cfg);
-        match client.query(&no).await {
-            Ok(Some(t))
-                if matches!(t.trade_status.as_str(), "TRADE_SUCCESS" | "TRADE_FINISHED") =>
-            {
-                let (Some(trade_no), Some(amount)) = (t.trade_no.clone(), t.total_amount) else {
-                    continue;
-                };
+        match gateway.query(&no).await {
+            Ok(Trade::Paid {
+                trade_no,
+                amount,
+                status,
+            }) => {
                 let raw = json!({ "source": "reconciliation", "out_trade_no": no,
-                                  "trade_no": trade_no, "trade_status": t.trade_status,
+                                  "trade_no": trade_no, "trade_status": status,
                                   "total_amount": amount.to_string() });
                 let callback: i64 = sqlx::query_scalar(
                     "INSERT INTO payment_callbacks (channel, is_sandbox, headers, raw_body, out_trade_no)
@@ -82,7 +80,7 @@ pub async fn run(pool: &PgPool, channels: &Channels) -> Result<Report, sqlx::Err
                 .fetch_one(pool)
                 .await?;
                 let payment = Payment {
-                    channel: "alipay",
+                    channel: gateway.channel(),
                     out_trade_no: no.clone(),
                     channel_trade_no: trade_no,
                     amount,
@@ -96,8 +94,8 @@ pub async fn run(pool: &PgPool, channels: &Channels) -> Result<Report, sqlx::Err
             }
             Ok(state) if expired => {
                 let closed_there = match state {
-                    Some(t) if t.trade_status == "TRADE_CLOSED" => Ok(()),
-                    _ => client.close(&no).await,
+                    Trade::Closed => Ok(()),
+                    _ => gateway.close(&no).await,
                 };
                 match closed_there {
                     Ok(()) => {

@@ -25,6 +25,9 @@ struct Trade {
     amount: String,
     notify_url: Option<String>,
     status: &'static str,
+    /// Alipay knows a precreated trade only once its code is scanned: before that, query and
+    /// close answer `ACQ.TRADE_NOT_EXIST`.
+    scanned: bool,
     trade_no: String,
     /// Refunds by their out_request_no.
     refunds: HashMap<String, rust_decimal::Decimal>,
@@ -42,16 +45,24 @@ pub struct SandboxAlipay {
     /// The app public key: checks the requests.
     app_public_key: VerifyingKey,
     app_id: String,
+    /// Signs forged notifications on request (any key but the gateway's).
+    forger: SigningKey,
     trades: Mutex<HashMap<String, Trade>>,
     http: reqwest::Client,
 }
 
 impl SandboxAlipay {
-    pub fn new(key: SigningKey, app_public_key: VerifyingKey, app_id: String) -> SandboxAlipay {
+    pub fn new(
+        key: SigningKey,
+        app_public_key: VerifyingKey,
+        app_id: String,
+        forger: SigningKey,
+    ) -> SandboxAlipay {
         SandboxAlipay {
             key,
             app_public_key,
             app_id,
+            forger,
             trades: Mutex::new(HashMap::new()),
             http: reqwest::Client::new(),
         }
@@ -124,6 +135,7 @@ async fn gateway(
                     amount,
                     notify_url: params.get("notify_url").cloned(),
                     status: "WAIT_BUYER_PAY",
+                    scanned: false,
                     trade_no,
                     refunds: HashMap::new(),
                 });
@@ -132,12 +144,19 @@ async fn gateway(
             }
         }
         "alipay.trade.query" => match trades.get(&out_trade_no) {
-            Some(t) => json!({ "code": "10000", "msg": "Success", "out_trade_no": out_trade_no,
+            Some(t) if t.scanned => {
+                json!({ "code": "10000", "msg": "Success", "out_trade_no": out_trade_no,
                                "trade_no": t.trade_no, "trade_status": t.status,
-                               "total_amount": t.amount }),
-            None => business_failure("ACQ.TRADE_NOT_EXIST", "交易不存在"),
+                               "total_amount": t.amount })
+            }
+            _ => business_failure("ACQ.TRADE_NOT_EXIST", "交易不存在"),
         },
         "alipay.trade.close" => match trades.get_mut(&out_trade_no) {
+            Some(t) if !t.scanned => {
+                // Nothing to close at Alipay, but the code stops being payable.
+                t.status = "TRADE_CLOSED";
+                business_failure("ACQ.TRADE_NOT_EXIST", "交易不存在")
+            }
             Some(t) if t.status == "WAIT_BUYER_PAY" => {
                 t.status = "TRADE_CLOSED";
                 json!({ "code": "10000", "msg": "Success", "out_trade_no": out_trade_no,
@@ -212,6 +231,12 @@ pub struct PayOptions {
     /// notifying (a notification lost on the way, for reconciliation to find).
     #[serde(default)]
     pub times: Option<u32>,
+    /// Sends the notifications this late (in the background; the answer does not wait).
+    #[serde(default)]
+    pub delay_ms: Option<u64>,
+    /// Signs the notifications with a key that is not Alipay's.
+    #[serde(default)]
+    pub forge: Option<bool>,
 }
 
 /// The buyer pays: the trade succeeds and its notification is sent (`times` copies).
@@ -225,22 +250,19 @@ async fn pay(
         match trades.get_mut(&out_trade_no) {
             Some(t) if t.status == "WAIT_BUYER_PAY" => {
                 t.status = "TRADE_SUCCESS";
+                t.scanned = true;
                 t.clone()
             }
             Some(t) => {
-                let status = t.status;
-                return (
-                    StatusCode::CONFLICT,
-                    Json(json!({ "error": format!("the trade is {status}") })),
+                let why = format!("the trade is {}", t.status);
+                return crate::error::ApiError::with(
+                    mr_domain::ErrorCode::Conflict,
+                    json!({ "reason": why }),
                 )
-                    .into_response();
+                .into_response();
             }
             None => {
-                return (
-                    StatusCode::NOT_FOUND,
-                    Json(json!({ "error": "no such trade" })),
-                )
-                    .into_response()
+                return crate::error::ApiError::new(mr_domain::ErrorCode::NotFound).into_response()
             }
         }
     };
@@ -270,29 +292,49 @@ async fn pay(
     ] {
         p.insert(k.into(), v);
     }
-    if alipay::sign_notify(&mut p, &s.key).is_err() {
+    let key = if opts.forge == Some(true) {
+        &s.forger
+    } else {
+        &s.key
+    };
+    if alipay::sign_notify(&mut p, key).is_err() {
         return StatusCode::INTERNAL_SERVER_ERROR.into_response();
     }
     let form = serde_urlencoded::to_string(&p).unwrap_or_default();
     let Some(url) = trade.notify_url else {
         return Json(json!({ "sent": 0, "answers": [] })).into_response();
     };
-    let mut answers = Vec::new();
-    for _ in 0..opts.times.unwrap_or(1).min(50) {
-        let r = s
-            .http
-            .post(&url)
-            .header(
-                "content-type",
-                "application/x-www-form-urlencoded; charset=utf-8",
-            )
-            .body(form.clone())
-            .send()
-            .await;
-        answers.push(match r {
-            Ok(r) => r.text().await.unwrap_or_default(),
-            Err(e) => format!("unreachable: {e}"),
+    let times = opts.times.unwrap_or(1).min(50);
+    if let Some(ms) = opts.delay_ms.filter(|ms| *ms > 0) {
+        let s = s.clone();
+        tokio::spawn(async move {
+            tokio::time::sleep(std::time::Duration::from_millis(ms.min(600_000))).await;
+            for _ in 0..times {
+                send(&s, &url, &form).await;
+            }
         });
+        return Json(json!({ "sent": 0, "scheduled": times, "delay_ms": ms })).into_response();
+    }
+    let mut answers = Vec::new();
+    for _ in 0..times {
+        answers.push(send(&s, &url, &form).await);
     }
     Json(json!({ "sent": answers.len(), "answers": answers })).into_response()
+}
+
+async fn send(s: &SandboxAlipay, url: &str, form: &str) -> String {
+    let r = s
+        .http
+        .post(url)
+        .header(
+            "content-type",
+            "application/x-www-form-urlencoded; charset=utf-8",
+        )
+        .body(form.to_string())
+        .send()
+        .await;
+    match r {
+        Ok(r) => r.text().await.unwrap_or_default(),
+        Err(e) => format!("unreachable: {e}"),
+    }
 }

@@ -109,10 +109,38 @@ const SANDBOX_GATEWAY_PRIVATE: &str =
 const SANDBOX_GATEWAY_PUBLIC: &str =
     include_str!("../../sandbox-keys/alipay_gateway_public_spki.pem");
 
+/// The sandbox WeChat Pay merchant and its keys' ids (any values work against the local gateway).
+pub const SANDBOX_WECHAT_MCHID: &str = "1900000109";
+pub const SANDBOX_WECHAT_APPID: &str = "wx0000000000sandbox";
+pub const SANDBOX_WECHAT_API_V3_KEY: &str = "sandboxApiV3Key-0123456789abcdef";
+pub const SANDBOX_WECHAT_MERCHANT_SERIAL: &str = "SANDBOX0000MERCHANT0000SERIAL0001";
+pub const SANDBOX_WECHAT_PLATFORM_SERIAL: &str = "PUB_KEY_ID_0000SANDBOX000000000001";
+const SANDBOX_WECHAT_MERCHANT_PRIVATE: &str =
+    include_str!("../../sandbox-keys/wechat_merchant_private_pkcs8.pem");
+const SANDBOX_WECHAT_MERCHANT_PUBLIC: &str =
+    include_str!("../../sandbox-keys/wechat_merchant_public_spki.pem");
+const SANDBOX_WECHAT_PLATFORM_PRIVATE: &str =
+    include_str!("../../sandbox-keys/wechat_platform_private_pkcs8.pem");
+const SANDBOX_WECHAT_PLATFORM_PUBLIC: &str =
+    include_str!("../../sandbox-keys/wechat_platform_public_spki.pem");
+
 impl Channels {
-    /// In sandbox mode, an Alipay channel left unconfigured talks to this server's own sandbox
+    /// In sandbox mode, a channel left unconfigured talks to this server's own sandbox
     /// gateway with the public test keys, so `make run` can recharge with no set-up.
     pub fn with_sandbox_defaults(mut self, public_base_url: &str) -> anyhow::Result<Channels> {
+        let base = public_base_url.trim_end_matches('/');
+        if self.sandbox && self.wechat.is_none() {
+            self.wechat = Some(Arc::new(Wechat {
+                mchid: SANDBOX_WECHAT_MCHID.into(),
+                appid: SANDBOX_WECHAT_APPID.into(),
+                api_v3_key: SANDBOX_WECHAT_API_V3_KEY.as_bytes().to_vec(),
+                merchant_private_key: SigningKey::from_pkcs8(SANDBOX_WECHAT_MERCHANT_PRIVATE)?,
+                merchant_serial: SANDBOX_WECHAT_MERCHANT_SERIAL.into(),
+                platform_public_key: VerifyingKey::from_spki(SANDBOX_WECHAT_PLATFORM_PUBLIC)?,
+                platform_serial: SANDBOX_WECHAT_PLATFORM_SERIAL.into(),
+                api_base: format!("{base}{}", super::sandbox_wechat::API_BASE_PATH),
+            }));
+        }
         if self.sandbox && self.alipay.is_none() {
             self.alipay = Some(Arc::new(Alipay {
                 app_id: SANDBOX_ALIPAY_APP_ID.into(),
@@ -129,11 +157,30 @@ impl Channels {
     }
 }
 
-/// The sandbox gateway that answers the default sandbox channel.
+/// The sandbox WeChat Pay gateway that answers the default sandbox channel.
+pub fn sandbox_wechat_gateway() -> anyhow::Result<super::sandbox_wechat::SandboxWechat> {
+    Ok(super::sandbox_wechat::SandboxWechat::new(
+        super::sandbox_wechat::Identity {
+            platform_key: SigningKey::from_pkcs8(SANDBOX_WECHAT_PLATFORM_PRIVATE)?,
+            platform_serial: SANDBOX_WECHAT_PLATFORM_SERIAL.into(),
+            // Any key but the platform's forges.
+            forger: SigningKey::from_pkcs8(SANDBOX_WECHAT_MERCHANT_PRIVATE)?,
+            merchant_public_key: VerifyingKey::from_spki(SANDBOX_WECHAT_MERCHANT_PUBLIC)?,
+            merchant_serial: SANDBOX_WECHAT_MERCHANT_SERIAL.into(),
+            mchid: SANDBOX_WECHAT_MCHID.into(),
+            appid: SANDBOX_WECHAT_APPID.into(),
+            api_v3_key: SANDBOX_WECHAT_API_V3_KEY.as_bytes().to_vec(),
+        },
+    ))
+}
+
+/// The sandbox Alipay gateway that answers the default sandbox channel.
 pub fn sandbox_gateway() -> anyhow::Result<super::sandbox_alipay::SandboxAlipay> {
     Ok(super::sandbox_alipay::SandboxAlipay::new(
         SigningKey::from_pkcs8(SANDBOX_GATEWAY_PRIVATE)?,
         VerifyingKey::from_spki(SANDBOX_APP_PUBLIC)?,
         SANDBOX_ALIPAY_APP_ID.into(),
+        // Any key but the gateway's forges.
+        SigningKey::from_pkcs8(SANDBOX_APP_PRIVATE)?,
     ))
 }
