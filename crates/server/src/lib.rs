@@ -79,6 +79,7 @@ pub async fn serve(config: Config) -> anyhow::Result<()> {
     launch::ending::spawn_estimator(pool.clone());
     overview::statistics::spawn_rollups(pool.clone());
     payments::low_balance::spawn(pool.clone(), state.config.low_balance.clone());
+    payments::ledger_check::spawn(pool.clone());
     payments::reconcile::spawn(pool, state.config.payments.clone());
     let app = app::build_router(state);
     let listener = tokio::net::TcpListener::bind(bind)

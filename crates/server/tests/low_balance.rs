@@ -88,3 +88,56 @@ async fn each_operator_under_its_line_is_reminded_once_until_money_comes_in(pool
         .unwrap();
     assert_eq!(balance, "60.00".parse::<Decimal>().unwrap());
 }
+
+/// The ledger check (Build 1): balances equal to their ledgers pass; a balance changed without
+/// a ledger entry raises one critical alert — not again on the next run, nor from a second
+/// replica running at the same moment.
+#[sqlx::test(migrator = "mr_server::MIGRATOR")]
+async fn the_ledger_check_alerts_once_on_a_balance_that_differs_from_its_ledger(pool: PgPool) {
+    use mr_server::payments::ledger_check;
+    let config = mr_server::config::Config::for_test("postgres://unused");
+    let ops = fixture::create(&pool, &config.master_key, 3, "80.00".parse().unwrap())
+        .await
+        .unwrap();
+    let clean = ledger_check::run(&pool).await.unwrap();
+    assert!(clean.ran);
+    assert_eq!(clean.operators, 3);
+    assert!(clean.mismatches.is_empty(), "{clean:?}");
+
+    // Money appears without a ledger entry (what the check exists to catch).
+    sqlx::query("UPDATE operators SET balance = balance + 5 WHERE id = $1")
+        .bind(ops[1].operator_id)
+        .execute(&pool)
+        .await
+        .unwrap();
+    let (a, b) = tokio::join!(ledger_check::run(&pool), ledger_check::run(&pool));
+    let (a, b) = (a.unwrap(), b.unwrap());
+    // Whether they overlap or not, the difference is raised once.
+    assert_eq!(a.alerted + b.alerted, 1, "{a:?} {b:?}");
+    let found = if a.alerted == 1 { a } else { b };
+    assert_eq!(
+        found.mismatches,
+        vec![(
+            ops[1].operator_id,
+            "85.00".parse().unwrap(),
+            "80.00".parse().unwrap()
+        )]
+    );
+    assert_eq!(found.alerted, 1);
+    let again = ledger_check::run(&pool).await.unwrap();
+    assert_eq!(
+        (again.mismatches.len(), again.alerted),
+        (1, 0),
+        "not raised twice"
+    );
+    let (severity, body): (String, String) =
+        sqlx::query_as("SELECT severity, body FROM admin_alerts WHERE kind = 'ledger_mismatch'")
+            .fetch_one(&pool)
+            .await
+            .unwrap();
+    assert_eq!(severity, "critical");
+    assert!(
+        body.contains("¥85.00") && body.contains("¥80.00") && body.contains("¥5.00"),
+        "{body}"
+    );
+}

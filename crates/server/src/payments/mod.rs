@@ -6,6 +6,7 @@
 pub mod alipay_client;
 pub mod alipay_notify;
 pub mod channel;
+pub mod ledger_check;
 pub mod low_balance;
 pub mod orders;
 pub mod reconcile;
