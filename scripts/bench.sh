@@ -64,7 +64,9 @@ payments_table="$("$TARGET/release/mr-bench-payments")"
   echo "- data: 4,000 pending orders of 100.00 across 400 operators; each order's Alipay"
   echo "  notification signed beforehand with the test key (the channel's work) and sent twice"
   echo "  (the second as a resend) over 64 connections to the release \`mr-server\`; each one is"
-  echo "  stored raw, RSA2-verified, matched and settled under the order's row lock."
+  echo "  stored raw, RSA2-verified, matched and settled under the order's row lock; notifications"
+  echo "  arriving together are settled in one transaction (\`payment_settle_batch\`: group commit,"
+  echo "  one audit-chain lock and one WAL flush per batch)."
   echo
   echo "$payments_table"
   echo

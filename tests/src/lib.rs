@@ -59,12 +59,19 @@ pub struct ServerProcess {
     pub url: String,
     database_url: String,
     port: u16,
+    /// Extra environment for every start (e.g. `PAYMENT_SANDBOX=on`).
+    env: Vec<(String, String)>,
     child: Option<Child>,
 }
 
 impl ServerProcess {
     /// Serves the database behind `pool` (its name is read from the connection).
     pub async fn start(pool: &PgPool) -> anyhow::Result<ServerProcess> {
+        ServerProcess::start_with(pool, &[]).await
+    }
+
+    /// [`ServerProcess::start`] with extra environment variables.
+    pub async fn start_with(pool: &PgPool, env: &[(&str, &str)]) -> anyhow::Result<ServerProcess> {
         let db: String = sqlx::query_scalar("SELECT current_database()")
             .fetch_one(pool)
             .await?;
@@ -77,6 +84,10 @@ impl ServerProcess {
             url: format!("http://127.0.0.1:{port}"),
             database_url: format!("{prefix}/{db}"),
             port,
+            env: env
+                .iter()
+                .map(|(k, v)| (k.to_string(), v.to_string()))
+                .collect(),
             child: None,
         };
         s.resume().await?;
@@ -90,6 +101,7 @@ impl ServerProcess {
             .env("DATABASE_URL", &self.database_url)
             .env("BIND", format!("127.0.0.1:{}", self.port))
             .env("RUST_LOG", "warn")
+            .envs(self.env.iter().map(|(k, v)| (k, v)))
             .stdout(Stdio::null())
             .stderr(Stdio::null())
             .kill_on_drop(true)

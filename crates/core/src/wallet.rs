@@ -124,12 +124,17 @@ impl OperatorOps {
     }
 
     /// Sandbox only (R-P4): asks the sandbox gateway to play the buyer and pay the order, as a
-    /// person scanning the code would. A real channel's order is refused here.
+    /// person scanning the code would. The order is read from the server (it may be too new
+    /// for the cache); a real channel's order is refused here.
     pub async fn sandbox_pay(&self, order_id: Uuid) -> Result<(), CoreError> {
-        let order = self
-            .recharge_order(order_id)
-            .await?
-            .ok_or_else(|| CoreError::not_cached("order_id", order_id))?;
+        let path = format!("{}/{order_id}", mr_protocol::payments::ORDERS_PATH);
+        let order: RechargeOrder = self
+            .session()
+            .authed(|api, token| {
+                let path = path.clone();
+                async move { api.get_json(&path, Some(&token)).await }
+            })
+            .await?;
         if !order.is_sandbox {
             return Err(invalid("order_id", "not a sandbox order"));
         }

@@ -17,6 +17,8 @@ pub struct Inner {
     pub redis: Option<redis::aio::ConnectionManager>,
     pub live: crate::sync::live::LiveHub,
     pub launch: crate::launch::LaunchHub,
+    /// Settles verified payment notifications in batches (group commit).
+    pub settler: crate::payments::settle::Settler,
 }
 
 impl AppState {
@@ -30,7 +32,9 @@ impl AppState {
     ) -> anyhow::Result<Self> {
         let live = crate::sync::live::LiveHub::start(pool.clone());
         let launch = crate::launch::LaunchHub::start(pool.clone(), &config, redis.clone()).await?;
+        let settler = crate::payments::settle::Settler::start(pool.clone());
         Ok(AppState(Arc::new(Inner {
+            settler,
             pool,
             config,
             metrics,

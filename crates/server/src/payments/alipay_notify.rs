@@ -10,7 +10,7 @@ use chrono::{FixedOffset, NaiveDateTime, TimeZone, Utc};
 use rust_decimal::Decimal;
 use serde_json::json;
 
-use super::settle::{settle, Payment};
+use super::settle::Payment;
 use super::{count, reject, store};
 use crate::state::AppState;
 
@@ -106,7 +106,7 @@ pub async fn handler(State(state): State<AppState>, headers: HeaderMap, body: By
         amount,
         paid_at,
     };
-    match settle(pool, id, &payment).await {
+    match state.settler.settle(id, payment).await {
         Ok(outcome) => {
             count("alipay", outcome.result());
             if outcome.accepted() {

@@ -43,16 +43,15 @@ async fn store(
     headers: serde_json::Value,
     raw: &str,
 ) -> Result<i64, sqlx::Error> {
-    sqlx::query_scalar(
-        "INSERT INTO payment_callbacks (channel, is_sandbox, headers, raw_body)
-         VALUES ($1, $2, $3, $4) RETURNING id",
-    )
-    .bind(channel)
-    .bind(sandbox)
-    .bind(headers)
-    .bind(raw)
-    .fetch_one(pool)
-    .await
+    // payment_callback_store(): the insert without waiting for the disk (see its migration
+    // for why that is safe: nothing is answered before the settle commit flushes it).
+    sqlx::query_scalar("SELECT payment_callback_store($1, $2, $3, $4)")
+        .bind(channel)
+        .bind(sandbox)
+        .bind(headers)
+        .bind(raw)
+        .fetch_one(pool)
+        .await
 }
 
 /// Records why a stored callback was refused (`verified` false when its signature failed).

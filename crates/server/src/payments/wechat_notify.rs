@@ -12,7 +12,7 @@ use rust_decimal::Decimal;
 use serde::Deserialize;
 use serde_json::json;
 
-use super::settle::{settle, Payment};
+use super::settle::Payment;
 use super::{count, reject, store};
 use crate::state::AppState;
 
@@ -179,7 +179,7 @@ pub async fn handler(State(state): State<AppState>, headers: HeaderMap, body: By
         amount: Decimal::new(t.amount.total, 2),
         paid_at,
     };
-    match settle(pool, id, &payment).await {
+    match state.settler.settle(id, payment).await {
         Ok(outcome) => {
             count("wechat", outcome.result());
             if outcome.accepted() {
