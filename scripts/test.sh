@@ -44,7 +44,7 @@ step "end-to-end: the real app window under Xvfb (tauri-driver + WebKitWebDriver
 rm -rf target/e2e-screenshots
 with_keyring xvfb-run -a -s "-screen 0 1440x900x24" \
   cargo test --workspace "${FEATURES[@]}" --test e2e_workspaces --test e2e_operator_sync \
-    --test e2e_staff_sync --test e2e_admin --test e2e_admin_accounts -- --test-threads=1
+    --test e2e_staff_sync --test e2e_admin --test e2e_admin_accounts --test e2e_operator_wallet -- --test-threads=1
 rm -rf "$KEYRING_HOME"
 echo "screenshots: $(ls target/e2e-screenshots | wc -l) in target/e2e-screenshots/"
 

@@ -17,6 +17,7 @@ import type { AuthorizationQuery } from '@/api/generated/AuthorizationQuery'
 import type { AuthorizationView } from '@/api/generated/AuthorizationView'
 import type { Conflict } from '@/api/generated/Conflict'
 import type { ConnectionState } from '@/api/generated/ConnectionState'
+import type { CreateRecharge } from '@/api/generated/CreateRecharge'
 import type { CreateOperatorRequest } from '@/api/generated/CreateOperatorRequest'
 import type { CreateStaffRequest } from '@/api/generated/CreateStaffRequest'
 import type { ErrorBody } from '@/api/generated/ErrorBody'
@@ -35,8 +36,11 @@ import type { OperatorOption } from '@/api/generated/OperatorOption'
 import type { OperatorPage } from '@/api/generated/OperatorPage'
 import type { OperatorProfile } from '@/api/generated/OperatorProfile'
 import type { OperatorQuery } from '@/api/generated/OperatorQuery'
+import type { OperatorWallet } from '@/api/generated/OperatorWallet'
 import type { ProfileFields } from '@/api/generated/ProfileFields'
 import type { ProfileView } from '@/api/generated/ProfileView'
+import type { RechargeOptions } from '@/api/generated/RechargeOptions'
+import type { RechargeOrder } from '@/api/generated/RechargeOrder'
 import type { RegisterOperatorRequest } from '@/api/generated/RegisterOperatorRequest'
 import type { RegisterOperatorResponse } from '@/api/generated/RegisterOperatorResponse'
 import type { RequestPage } from '@/api/generated/RequestPage'
@@ -141,6 +145,29 @@ export const api = {
   operatorProfile: () => call<ProfileView | null>('operator_profile'),
   operatorProfileUpdate: (args: ProfileFields) =>
     call<ProfileView | null>('operator_profile_update', { args }),
+
+  // 充值 (R-O3): the options and a new order ask the server (they need the network: offline
+  // they reject with SERVER_UNREACHABLE or SERVICE_UNAVAILABLE); the wallet reads the cache.
+  /** The channels (alipay / wechat) and whether each is open, the amount limits, sandbox or
+   * not, and how long an order may stay unpaid. */
+  operatorRechargeOptions: () => call<RechargeOptions>('operator_recharge_options'),
+  /** A new order (status `pending`) with the text to show as a QR code. Refused with
+   * VALIDATION_FAILED (`details.field`) or PAYMENT_UNAVAILABLE. */
+  operatorRechargeCreate: (args: CreateRecharge) => call<RechargeOrder>('operator_recharge_create', { args }),
+  /** From the cache (works offline): the balance (null before the first sync) and the newest
+   * 20 or fewer recharge orders; it moves when a sync pulls. */
+  operatorWallet: () => call<OperatorWallet>('operator_wallet'),
+  /** Sandbox orders only (`is_sandbox`): asks the sandbox gateway to pay, as the buyer would. */
+  operatorRechargeSandboxPay: (orderId: string) => call<void>('operator_recharge_sandbox_pay', { orderId }),
+
+  // 交易记录 (R-O4): the operator's own ledger, from the cache (works offline). `operator_id` and
+  // `until` are ignored; `from`/`to` are China-time calendar days, both included.
+  /** One page (limit 1 to 2,000), newest first, with totals over the whole filter. */
+  operatorLedger: (query: TransactionQuery) => call<TransactionPage>('operator_ledger', { query }),
+  /** Asks where to save (native dialog), then writes every row the filter matches, sending
+   * `export-progress` events; null = the user cancelled. */
+  operatorLedgerExport: (query: TransactionQuery, format: ExportFormat) =>
+    call<ExportReport | null>('operator_ledger_export', { query, format }),
 
   // Admin pages: read from the local cache (they work offline); every decision is queued and
   // comes back in later reads with `pending: true` until the server confirms it.
@@ -264,7 +291,8 @@ export type StopListening = () => void
  * only ever a nicety (a progress bar), never the result itself.
  */
 export const events = {
-  /** `export-progress` {done, total} while `admin_transactions_export` writes its file. */
+  /** `export-progress` {done, total} while `admin_transactions_export` or
+   * `operator_ledger_export` writes its file. */
   exportProgress: async (handler: (progress: ExportProgress) => void): Promise<StopListening> => {
     try {
       const unlisten = await listen<ExportProgress>('export-progress', (event) => {

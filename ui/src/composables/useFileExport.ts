@@ -1,5 +1,5 @@
 import { ref, shallowRef } from 'vue'
-import { toErrorBody } from '@/api/commands'
+import { events, toErrorBody, type ExportProgress } from '@/api/commands'
 import type { ErrorBody } from '@/api/generated/ErrorBody'
 import type { ExportReport } from '@/api/generated/ExportReport'
 
@@ -37,4 +37,39 @@ export function useFileExport() {
   }
 
   return { exporting, report, doneOpen, run }
+}
+
+/**
+ * `useFileExport` for an export that reports how far it is (`export-progress` events, as the
+ * ledger exports send them): `progress` is the last report while it runs, null otherwise.
+ */
+export function useProgressExport() {
+  const file = useFileExport()
+  const progress = shallowRef<ExportProgress | null>(null)
+
+  async function run(
+    write: () => Promise<ExportReport | null>,
+    done: (written: ExportReport) => void,
+    failed: (body: ErrorBody) => void,
+  ): Promise<void> {
+    progress.value = null
+    await file.run(
+      async () => {
+        // the core reports its progress while it writes
+        const stop = await events.exportProgress((p) => {
+          if (file.exporting.value) progress.value = p
+        })
+        try {
+          return await write()
+        } finally {
+          stop()
+        }
+      },
+      done,
+      failed,
+    )
+    progress.value = null
+  }
+
+  return { ...file, progress, run }
 }

@@ -26,6 +26,12 @@
 // 员工账号 (uat_admin is a super admin): six staff accounts; new ones can sign in (their own
 // password), disabled ones cannot. 运营商管理: 新建 (shows the key once) / 编辑 / 锁定 / 解锁 ask
 // "the server" and change the list at once.
+// 充值 / 交易记录 (operator): the balance, ~90 ledger entries of the last 60 days and the recharge
+// orders live in memory. Options and new orders ask "the server" (?offline=1: SERVER_UNREACHABLE,
+// ?payfail=1: PAYMENT_UNAVAILABLE, ?nowechat=1: WeChat Pay not enabled); the gateway is a sandbox
+// unless ?sandbox=0, and 模拟支付 pays at once: the order turns paid, a recharge entry is written,
+// the balance rises and a 充值到账 message arrives, as one sync pull (last_synced_at moves, so the
+// pages reload). Unpaid orders close after 15 minutes. The ledger reads and exports offline too.
 // Demo accounts: uat_operator / uat_admin / uat_finance (uat_analyst: admin workspace, 统计分析 only),
 // password Uat@123456.
 import { emit } from '@tauri-apps/api/event'
@@ -66,6 +72,11 @@ import type { SiteView } from '@/api/generated/SiteView'
 import type { SyncProgress } from '@/api/generated/SyncProgress'
 import type { SyncStatus } from '@/api/generated/SyncStatus'
 import type { ConnectionState } from '@/api/generated/ConnectionState'
+import type { CreateRecharge } from '@/api/generated/CreateRecharge'
+import type { OperatorWallet } from '@/api/generated/OperatorWallet'
+import type { PaymentOrderRow } from '@/api/generated/PaymentOrderRow'
+import type { RechargeOptions } from '@/api/generated/RechargeOptions'
+import type { RechargeOrder } from '@/api/generated/RechargeOrder'
 import type { CreateOperatorRequest } from '@/api/generated/CreateOperatorRequest'
 import type { CreateStaffRequest } from '@/api/generated/CreateStaffRequest'
 import type { Granularity } from '@/api/generated/Granularity'
@@ -184,6 +195,9 @@ function requireSession(ws: Workspace): SessionInfo {
   return s
 }
 
+/** uat_operator's balance in whole fen (exact); a recharge paid here raises it. */
+let walletFen = 1_286_050
+
 function operatorHome(): OperatorHome {
   return {
     profile: {
@@ -195,7 +209,7 @@ function operatorHome(): OperatorHome {
       email: 'ops@xingji-vr.cn',
       tier: 'standard',
       status: 'active',
-      balance: '12860.50',
+      balance: fenText(walletFen),
       is_locked: false,
       api_key_masked: '••••••••••••••••…a1b2',
       created_at: '2026-09-03T02:15:00Z',
@@ -1012,9 +1026,9 @@ function checkTransactionQuery(q: TransactionQuery): void {
   }
 }
 
-function matchingLedger(q: TransactionQuery): TransactionRow[] {
+function matchingLedger(q: TransactionQuery, source: readonly TransactionRow[] = ledger): TransactionRow[] {
   const until = q.until ? Date.parse(q.until) : null
-  return ledger.filter((r) => {
+  return source.filter((r) => {
     if (q.operator_id && r.operator_id !== q.operator_id) return false
     if (q.entry_type && r.entry_type !== q.entry_type) return false
     if (q.from || q.to) {
@@ -1028,7 +1042,11 @@ function matchingLedger(q: TransactionQuery): TransactionRow[] {
 
 function transactionPage(q: TransactionQuery): TransactionPage {
   checkTransactionQuery(q)
-  const rows = matchingLedger(q)
+  return pageOf(matchingLedger(q), q)
+}
+
+/** One page of the matching rows, with the totals over all of them. */
+function pageOf(rows: TransactionRow[], q: TransactionQuery): TransactionPage {
   let credits = 0
   let debits = 0
   for (const r of rows) {
@@ -1052,13 +1070,24 @@ function requireServer(): void {
 /** Like the core: pages of 2,000 (smaller here, so the bar moves), one event after each. */
 async function exportTransactions(q: TransactionQuery, format: ExportFormat): Promise<ExportReport | null> {
   checkTransactionQuery(q)
+  return writeLedgerExport(() => matchingLedger({ ...q, until: new Date().toISOString(), offset: 0 }), format, 'uat_admin', true)
+}
+
+/** The save dialog, then the rows in five steps with an `export-progress` event after each;
+ * `fromServer`: every step asks the server (交易监控), else the local cache (交易记录). */
+async function writeLedgerExport(
+  matching: () => TransactionRow[],
+  format: ExportFormat,
+  user: string,
+  fromServer: boolean,
+): Promise<ExportReport | null> {
   await sleep(flag('slow') ? 800 : 100) // the save dialog
   if (flag('exportcancel')) return null
-  const rows = matchingLedger({ ...q, until: new Date().toISOString(), offset: 0 })
+  const rows = matching()
   const chunk = Math.max(1, Math.ceil(rows.length / 5))
   for (let done = 0; done < rows.length; ) {
     await sleep(flag('slow') ? 600 : 60)
-    requireServer()
+    if (fromServer) requireServer()
     if (flag('exportfail') && done > 0) fail('INTERNAL_ERROR', '写入文件失败：磁盘空间不足', 'Could not write the file: disk full')
     done = Math.min(rows.length, done + chunk)
     await emit('export-progress', { done, total: rows.length })
@@ -1066,7 +1095,271 @@ async function exportTransactions(q: TransactionQuery, format: ExportFormat): Pr
   const d = new Date()
   const pad = (n: number) => String(n).padStart(2, '0')
   const stamp = `${d.getFullYear()}${pad(d.getMonth() + 1)}${pad(d.getDate())}_${pad(d.getHours())}${pad(d.getMinutes())}${pad(d.getSeconds())}`
-  return { path: `/Users/uat_admin/Documents/交易记录_${stamp}.${format}`, rows: rows.length }
+  return { path: `/Users/${user}/Documents/交易记录_${stamp}.${format}`, rows: rows.length }
+}
+
+// ----- 充值 and 交易记录 of uat_operator (its cache: balance, ledger, recharge orders) -----
+
+const RECHARGE_MIN_FEN = 100
+const RECHARGE_MAX_FEN = 5_000_000
+const PAY_WITHIN_MINUTES = 15
+const OP_LEDGER_SIZE = 90
+const CHANNEL_ZH: Record<string, string> = { alipay: '支付宝', wechat: '微信支付' }
+
+function rechargeOptions(): RechargeOptions {
+  return {
+    channels: [
+      { channel: 'alipay', available: true },
+      { channel: 'wechat', available: !flag('nowechat') },
+    ],
+    min_amount: fenText(RECHARGE_MIN_FEN),
+    max_amount: fenText(RECHARGE_MAX_FEN),
+    sandbox: params.get('sandbox') !== '0',
+    pay_within_minutes: PAY_WITHIN_MINUTES,
+  }
+}
+
+/** "20261125153000": an instant in China time, for order numbers. */
+function chinaStamp(ms: number): string {
+  return new Date(ms + CHINA_OFFSET_MS).toISOString().replace(/\D/g, '').slice(0, 14)
+}
+
+let orderSeq = 0
+function paymentOrder(channel: string, fen: number, status: string, createdMs: number, sandbox: boolean, id?: string): PaymentOrderRow {
+  orderSeq += 1
+  const created = new Date(createdMs).toISOString()
+  const expires = new Date(createdMs + PAY_WITHIN_MINUTES * 60_000).toISOString()
+  const paid = status === 'paid' ? new Date(createdMs + 47_000).toISOString() : null
+  return {
+    id: id ?? `0193a1f0-0000-7000-8000-6${String(orderSeq).padStart(11, '0')}`,
+    out_trade_no: `R${chinaStamp(createdMs)}${String(1000 + orderSeq).slice(-4)}`,
+    operator_id: OP_ID,
+    channel,
+    is_sandbox: sandbox,
+    amount: fenText(fen),
+    status,
+    channel_trade_no: paid ? `${chinaStamp(createdMs).slice(0, 8)}2200${String(1_000_000 + orderSeq * 7919).slice(-7)}` : null,
+    paid_at: paid,
+    closed_at: status === 'closed' ? expires : null,
+    expires_at: expires,
+    flagged_reason: null,
+    created_at: created,
+    updated_at: paid ?? (status === 'closed' ? expires : created),
+  }
+}
+
+const operatorOrders: PaymentOrderRow[] = []
+
+/** uat_operator's ledger, newest first, walked back from the balance so every row adds up; its
+ * online recharges have a paid order each. */
+function buildOperatorLedger(): TransactionRow[] {
+  const rand = seededRandom(20_261_127)
+  const pick = <T,>(list: readonly T[]): T => list[Math.floor(rand() * list.length)]!
+  const rows: TransactionRow[] = []
+  const step = (LEDGER_DAYS * 86_400_000) / OP_LEDGER_SIZE
+  const now = Date.now()
+  let after = walletFen
+  for (let i = 0; i < OP_LEDGER_SIZE; i++) {
+    const at = Math.floor(now - (i + 0.3 + rand() * 0.6) * step)
+    const roll = rand()
+    let type: (typeof LEDGER_TYPES)[number] = roll < 0.16 ? 'recharge' : roll < 0.9 ? 'consumption' : roll < 0.95 ? 'refund' : 'adjustment'
+    let amount = 0
+    let description = ''
+    let referenceType: string | null = null
+    let referenceId: string | null = null
+    if (type === 'recharge') {
+      amount = pick([50_000, 100_000, 200_000, 500_000])
+      // walking back: the balance before the recharge cannot be negative
+      if (after - amount < 0) type = 'consumption'
+    }
+    if (type === 'recharge') {
+      const channel = pick(['alipay', 'alipay', 'wechat', 'transfer'])
+      if (channel === 'transfer') {
+        description = '对公转账充值'
+      } else {
+        const order = paymentOrder(channel, amount, 'paid', at - 47_000, false)
+        operatorOrders.push(order)
+        description = `在线充值（${CHANNEL_ZH[channel]}）`
+        referenceId = order.id
+      }
+      referenceType = 'payment_order'
+    } else if (type === 'consumption') {
+      const app = pick(adminApps)
+      const players = 1 + Math.floor(rand() * app.max_players)
+      amount = -fenOf(app.unit_price) * players
+      description = `${app.name} · ${players} 人 · ${pick(sites).name}`
+      referenceType = 'usage_record'
+    } else if (type === 'refund') {
+      amount = -pick([5_000, 10_000, 20_000])
+      description = '余额退款至原支付账户'
+      referenceType = 'refund'
+    } else {
+      amount = pick([-2_000, 500, 1_000, 3_000])
+      description = amount > 0 ? '活动返还：双十一充值赠送' : '人工调账：重复充值冲正'
+    }
+    const before = after - amount
+    const n = String(i + 1).padStart(11, '0')
+    rows.push({
+      operator_username: 'uat_operator',
+      operator_name: '星际乐园VR体验馆',
+      id: `0193a1f0-0000-7000-8000-5${n}`,
+      operator_id: OP_ID,
+      entry_type: type,
+      amount: fenText(amount),
+      balance_before: fenText(before),
+      balance_after: fenText(after),
+      reference_type: referenceType,
+      reference_id: referenceId ?? (referenceType ? `0193a1f0-0000-7000-8000-7${n}` : null),
+      description,
+      created_at: new Date(at).toISOString(),
+    })
+    after = before
+  }
+  // an order nobody paid (closed when its time ran out)
+  operatorOrders.push(paymentOrder('wechat', 20_000, 'closed', now - 3 * 86_400_000 + 3_600_000, false))
+  return rows
+}
+const operatorLedger: TransactionRow[] = buildOperatorLedger()
+
+function newestOrders(): PaymentOrderRow[] {
+  return [...operatorOrders].sort((a, b) => b.created_at.localeCompare(a.created_at) || b.id.localeCompare(a.id))
+}
+
+/** The server closes an order still unpaid when its time is up; true when one was closed. */
+function expireOrders(): boolean {
+  const now = Date.now()
+  let closed = false
+  for (const o of operatorOrders) {
+    if (o.status === 'pending' && Date.parse(o.expires_at) <= now) {
+      Object.assign(o, { status: 'closed', closed_at: o.expires_at, updated_at: new Date().toISOString() })
+      closed = true
+    }
+  }
+  return closed
+}
+
+function operatorWallet(): OperatorWallet {
+  expireOrders()
+  // an initial sync that never finished: nothing cached yet
+  const never = !!sync.progress && sync.progress.total !== null
+  return {
+    balance: never ? null : fenText(walletFen),
+    orders: never ? [] : newestOrders().slice(0, 20).map((o) => ({ ...o })),
+  }
+}
+
+async function createRecharge(args: CreateRecharge): Promise<RechargeOrder> {
+  requireSession('operator')
+  await sleep(flag('slow') ? 1200 : 200)
+  requireServer()
+  if (flag('payfail')) {
+    fail('PAYMENT_UNAVAILABLE', '支付服务暂时不可用，请稍后再试', 'The payment service is temporarily unavailable: try again later')
+  }
+  const options = rechargeOptions()
+  const channel = options.channels.find((c) => c.channel === args?.channel)
+  if (!channel) fail('VALIDATION_FAILED', '支付方式不正确', 'Unknown payment channel', { field: 'channel', reason: 'unknown' })
+  if (!channel.available) {
+    fail('VALIDATION_FAILED', '该支付方式暂未开通', 'This payment channel is not enabled', { field: 'channel', reason: 'unavailable' })
+  }
+  const amount = String(args.amount ?? '').trim()
+  const m = /^(\d+)(?:\.(\d{1,2}))?$/.exec(amount)
+  if (!m || /^0*$/.test(m[1]! + (m[2] ?? ''))) {
+    fail('VALIDATION_FAILED', '充值金额须为大于 0 且最多两位小数的金额', 'The amount must be above 0 with at most 2 decimal places', { field: 'amount', reason: 'format' })
+  }
+  const fen = m[1]!.replace(/^0+/, '').length > 9 ? Number.MAX_SAFE_INTEGER : fenOf(amount)
+  if (fen < RECHARGE_MIN_FEN || fen > RECHARGE_MAX_FEN) {
+    fail(
+      'VALIDATION_FAILED',
+      `单笔充值金额须在 ¥ ${fenText(RECHARGE_MIN_FEN)} 至 ¥ ${fenText(RECHARGE_MAX_FEN)} 之间`,
+      `The amount must be between ¥ ${fenText(RECHARGE_MIN_FEN)} and ¥ ${fenText(RECHARGE_MAX_FEN)}`,
+      { field: 'amount', reason: 'out_of_range' },
+    )
+  }
+  const order = paymentOrder(channel.channel, fen, 'pending', Date.now(), options.sandbox, crypto.randomUUID())
+  operatorOrders.push(order)
+  const token = randomKey().slice(0, 24)
+  const qr =
+    channel.channel === 'alipay'
+      ? `https://qr.${options.sandbox ? 'alipaydev' : 'alipay'}.com/bax0${token}`
+      : `weixin://wxpay/bizpayurl?pr=${token.slice(0, 7)}${options.sandbox ? '&sandbox=1' : ''}`
+  return {
+    id: order.id,
+    out_trade_no: order.out_trade_no,
+    channel: order.channel,
+    amount: order.amount,
+    status: order.status,
+    qr_code: qr,
+    is_sandbox: order.is_sandbox,
+    expires_at: order.expires_at,
+    paid_at: null,
+  }
+}
+
+/** The gateway says an order is paid: the server credits it, and the next pull brings the paid
+ * order, the ledger entry, the new balance and a message (last_synced_at moves). */
+function payOrder(o: PaymentOrderRow): void {
+  const now = new Date().toISOString()
+  const fen = fenOf(o.amount)
+  Object.assign(o, {
+    status: 'paid',
+    paid_at: now,
+    updated_at: now,
+    channel_trade_no: `${chinaStamp(Date.now()).slice(0, 8)}2200${randomKey().replace(/\D/g, '').padEnd(7, '0').slice(0, 7)}`,
+  })
+  operatorLedger.unshift({
+    operator_username: 'uat_operator',
+    operator_name: '星际乐园VR体验馆',
+    id: crypto.randomUUID(),
+    operator_id: OP_ID,
+    entry_type: 'recharge',
+    amount: fenText(fen),
+    balance_before: fenText(walletFen),
+    balance_after: fenText(walletFen + fen),
+    reference_type: 'payment_order',
+    reference_id: o.id,
+    description: `在线充值（${CHANNEL_ZH[o.channel] ?? o.channel}）${o.is_sandbox ? ' · 沙箱' : ''}`,
+    created_at: now,
+  })
+  walletFen += fen
+  const account = adminOperators.find((a) => a.id === OP_ID)
+  if (account) account.balance = fenText(walletFen)
+  messages.push({
+    id: crypto.randomUUID(),
+    kind: 'payment',
+    title: '充值到账',
+    body: `您充值的 ¥ ${fenText(fen)} 已到账（订单号 ${o.out_trade_no}），当前余额 ¥ ${fenText(walletFen)}。`,
+    is_read: false,
+    read_at: null,
+    created_at: now,
+    pending: false,
+  })
+  lastSyncedAt = now
+}
+
+async function sandboxPay(orderId: unknown): Promise<void> {
+  requireSession('operator')
+  await sleep(flag('slow') ? 1200 : 250)
+  requireServer()
+  expireOrders()
+  const o = operatorOrders.find((x) => x.id === orderId)
+  if (!o) fail('NOT_FOUND', '充值订单不存在', 'No such recharge order')
+  if (!o.is_sandbox) {
+    fail('VALIDATION_FAILED', '只有沙箱订单可以模拟支付', 'Only sandbox orders can be paid by simulation', { field: 'order_id', reason: 'not_sandbox' })
+  }
+  if (o.status !== 'pending') {
+    fail(
+      'CONFLICT',
+      o.status === 'paid' ? '该订单已支付' : '该订单已关闭，不能再支付',
+      o.status === 'paid' ? 'The order is already paid' : 'The order is closed and cannot be paid',
+    )
+  }
+  payOrder(o)
+}
+
+function operatorLedgerPage(q: TransactionQuery): TransactionPage {
+  checkTransactionQuery(q)
+  // the operator's own cache: operator_id and until are ignored
+  return pageOf(matchingLedger({ ...q, operator_id: null, until: null }, operatorLedger), q)
 }
 
 // ----- 公告 (the cache's announcements, newest first) and API keys -----
@@ -2087,7 +2380,7 @@ async function handle(cmd: string, payload: Payload): Promise<unknown> {
     }
     case 'operator_profile':
       requireSession('operator')
-      return { profile: { ...profile }, pending: profilePending }
+      return { profile: { ...profile, balance: fenText(walletFen) }, pending: profilePending }
     case 'operator_profile_update': {
       const f = p.args as ProfileFields
       Object.assign(profile, { display_name: f.display_name, contact_name: f.contact_name ?? null, phone: f.phone, email: f.email })
@@ -2095,11 +2388,42 @@ async function handle(cmd: string, payload: Payload): Promise<unknown> {
       queued()
       return { profile: { ...profile }, pending: true }
     }
+    case 'operator_recharge_options':
+      requireSession('operator')
+      await sleep(flag('slow') ? 1200 : 120) // a round trip to the server
+      requireServer()
+      return rechargeOptions()
+    case 'operator_recharge_create':
+      return createRecharge(p.args as CreateRecharge)
+    case 'operator_wallet':
+      requireSession('operator')
+      return operatorWallet()
+    case 'operator_recharge_sandbox_pay':
+      await sandboxPay(p.orderId)
+      return null
+    case 'operator_ledger':
+      requireSession('operator')
+      return operatorLedgerPage(p.query as TransactionQuery)
+    case 'operator_ledger_export': {
+      requireSession('operator')
+      const q = p.query as TransactionQuery
+      const format = p.format as ExportFormat
+      if (format !== 'xlsx' && format !== 'csv') fail('VALIDATION_FAILED', '导出格式不正确', 'Unknown export format', { field: 'format' })
+      checkTransactionQuery(q)
+      return writeLedgerExport(
+        () => matchingLedger({ ...q, operator_id: null, until: null, offset: 0 }, operatorLedger),
+        format,
+        'uat_operator',
+        false,
+      )
+    }
     case 'sync_status': {
       // Every workspace syncs its own scope; only the operator pages queue changes here.
       const ws = p.workspace as Workspace
       requireSession(ws)
       const op = ws === 'operator'
+      // an order closed on the server (its time ran out) arrives with a pull
+      if (op && !flag('offline') && expireOrders()) lastSyncedAt = new Date().toISOString()
       const offline = flag('offline')
       const r: SyncStatus = {
         online: !offline,

@@ -17,6 +17,8 @@ import OperatorHomePage from '@/workspaces/operator/pages/home/OperatorHomePage.
 import SitesPage from '@/workspaces/operator/pages/sites/SitesPage.vue'
 import MessagesPage from '@/workspaces/operator/pages/messages/MessagesPage.vue'
 import ProfilePage from '@/workspaces/operator/pages/profile/ProfilePage.vue'
+import RechargePage from '@/workspaces/operator/pages/recharge/RechargePage.vue'
+import LedgerPage from '@/workspaces/operator/pages/ledger/LedgerPage.vue'
 import AdminHomePage from '@/workspaces/admin/pages/home/AdminHomePage.vue'
 import OperatorsPage from '@/workspaces/admin/pages/operators/OperatorsPage.vue'
 import RequestsPage from '@/workspaces/admin/pages/requests/RequestsPage.vue'
@@ -52,8 +54,21 @@ const HOME_PAGES = {
   finance: FinanceHomePage,
 } as const
 
-/** The operator's synced pages: they read the local cache and work offline. */
+/** The operator's pages. They read the local cache and work offline, except that 充值 places
+ * its orders on the server (its balance and history still come from the cache). */
 const OPERATOR_PAGES: RouteRecordRaw[] = [
+  {
+    path: 'recharge',
+    name: 'operator-recharge',
+    component: RechargePage,
+    meta: { requiresAuth: true, menu: 'recharge', titleKey: 'recharge.title' },
+  },
+  {
+    path: 'ledger',
+    name: 'operator-ledger',
+    component: LedgerPage,
+    meta: { requiresAuth: true, menu: 'ledger', titleKey: 'ledger.title' },
+  },
   {
     path: 'sites',
     name: 'operator-sites',

@@ -5,6 +5,7 @@ import type { ErrorBody } from '@/api/generated/ErrorBody'
 import type { Role } from '@/api/generated/Role'
 import type { Tier } from '@/api/generated/Tier'
 import { parseLocalDate, startOfLocalDay } from '@/utils/datetime'
+import { compareDecimal, formatMoney } from '@/utils/money'
 
 export type RuleResult = string | null
 
@@ -505,4 +506,54 @@ export function validateOperatorForm(f: OperatorForm, opts: { editing: boolean }
   }
   for (const [field, err] of checks) if (err) errors[field] = err
   return errors
+}
+
+// ----- 充值 (mirror the server's checks of a recharge amount) -----
+
+/** The payment channels a recharge may use, in the order the form shows them. */
+export const RECHARGE_CHANNELS = ['alipay', 'wechat'] as const
+export type RechargeChannelName = (typeof RECHARGE_CHANNELS)[number]
+
+export function isRechargeChannel(value: unknown): value is RechargeChannelName {
+  return typeof value === 'string' && (RECHARGE_CHANNELS as readonly string[]).includes(value)
+}
+
+/** The smallest and largest amount of one recharge (decimal strings, from the options). */
+export interface AmountLimits {
+  min: string
+  max: string
+}
+
+const AMOUNT_PATTERN = /^(\d+)(?:\.(\d+))?$/
+
+/**
+ * A recharge amount as typed: a decimal above 0 with at most 2 places and, when the limits are
+ * known, between them (both included). Checked on the text, never through a float: "100",
+ * "100.5", "100.50" pass; "0", "0.001", "-1", "abc", "1e3" do not.
+ */
+export function validateRechargeAmount(s: string, limits: AmountLimits | null): FieldError | null {
+  const text = s.trim()
+  if (text.length === 0) return { key: 'validation.rechargeAmountRequired' }
+  const m = AMOUNT_PATTERN.exec(text)
+  if (!m) return { key: 'validation.rechargeAmountFormat' }
+  const fraction = m[2] ?? ''
+  if (fraction.length > 2) return { key: 'validation.rechargeAmountPlaces' }
+  if (compareDecimal(text, '0') !== 1) return { key: 'validation.rechargeAmountPositive' }
+  if (limits) {
+    if (compareDecimal(text, limits.min) === -1) {
+      return { key: 'validation.rechargeAmountMin', params: { min: formatMoney(limits.min) } }
+    }
+    if (compareDecimal(text, limits.max) === 1) {
+      return { key: 'validation.rechargeAmountMax', params: { max: formatMoney(limits.max) } }
+    }
+  }
+  return null
+}
+
+/** A valid amount as the server's Money: "100" → "100.00", "007.5" → "7.50" (text only). */
+export function normalizeAmount(s: string): string {
+  const m = AMOUNT_PATTERN.exec(s.trim())
+  if (!m) return s.trim()
+  const integer = m[1]!.replace(/^0+(?=\d)/, '')
+  return `${integer}.${(m[2] ?? '').padEnd(2, '0')}`
 }

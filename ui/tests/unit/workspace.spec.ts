@@ -235,12 +235,19 @@ describe('workspace header', () => {
     expect(mounted.router.currentRoute.value.name).toBe('finance-login')
   })
 
-  it('the operator sidebar lists home, sites, messages and profile', async () => {
+  it('the operator sidebar lists home, recharge, transactions, sites, messages and profile', async () => {
     mockCommands(signedIn('operator'))
     mounted = await mountApp('/ws/operator/home')
     const items = mounted.wrapper.findAll('.ws-menu__item')
-    expect(items.map((i) => i.text())).toEqual(['首页', '运营点管理', '消息中心', '账户资料'])
-    expect(items.map((i) => i.attributes('id'))).toEqual(['menu-home', 'menu-sites', 'menu-messages', 'menu-profile'])
+    expect(items.map((i) => i.text())).toEqual(['首页', '充值', '交易记录', '运营点管理', '消息中心', '账户资料'])
+    expect(items.map((i) => i.attributes('id'))).toEqual([
+      'menu-home',
+      'menu-recharge',
+      'menu-ledger',
+      'menu-sites',
+      'menu-messages',
+      'menu-profile',
+    ])
     expect(items[0]!.classes()).toContain('is-active')
   })
 
