@@ -124,3 +124,6 @@ BEGIN
     VALUES (p_channel, p_sandbox, p_headers, p_raw) RETURNING id INTO v_id;
     RETURN v_id;
 END $$;
+
+-- Alipay 电脑网站支付 (page pay), the option beside the QR code: the cashier page's URL.
+ALTER TABLE payment_orders ADD COLUMN pay_url TEXT NULL;

@@ -111,6 +111,7 @@ impl OperatorOps {
         let body = CreateRecharge {
             channel: req.channel,
             amount: amount.round_dp(2).to_string(),
+            mode: req.mode,
         };
         self.session()
             .authed(|api, token| {

@@ -60,6 +60,7 @@ async fn recharges_through_both_sandboxes_reach_the_wallet_and_the_ledger(pool: 
             .create_recharge(CreateRecharge {
                 channel: "alipay".into(),
                 amount: bad.into(),
+                mode: None,
             })
             .await
             .unwrap_err();
@@ -72,6 +73,7 @@ async fn recharges_through_both_sandboxes_reach_the_wallet_and_the_ledger(pool: 
             .create_recharge(CreateRecharge {
                 channel: channel.into(),
                 amount: amount.into(),
+                mode: None,
             })
             .await
             .unwrap();
@@ -155,6 +157,7 @@ async fn recharges_through_both_sandboxes_reach_the_wallet_and_the_ledger(pool: 
         .create_recharge(CreateRecharge {
             channel: "alipay".into(),
             amount: "10.00".into(),
+            mode: None,
         })
         .await
         .unwrap_err();

@@ -43,6 +43,11 @@ pub struct CreateRecharge {
     pub channel: String,
     /// Yuan, as a decimal string (`"100.00"`).
     pub amount: String,
+    /// `qr` (default): a QR code to scan. `page` (Alipay only): the URL of Alipay's cashier
+    /// page (电脑网站支付) to open in a browser, in `pay_url`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[ts(optional)]
+    pub mode: Option<String>,
 }
 
 /// A recharge order as the server answers it (with the QR code's content).
@@ -57,6 +62,10 @@ pub struct RechargeOrder {
     pub status: String,
     /// What the QR code encodes (Alipay `qr_code`, WeChat `code_url`).
     pub qr_code: Option<String>,
+    /// Page pay only: the cashier page to open.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[ts(optional)]
+    pub pay_url: Option<String>,
     pub is_sandbox: bool,
     pub expires_at: DateTime<Utc>,
     pub paid_at: Option<DateTime<Utc>>,

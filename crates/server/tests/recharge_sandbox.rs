@@ -464,3 +464,80 @@ async fn sandbox_mode_recharges_with_no_keys_configured(pool: PgPool) {
         .unwrap();
     assert_eq!(r.status(), StatusCode::NOT_FOUND);
 }
+
+/// Alipay 电脑网站支付 (page pay), the option beside the QR code: the order answers the signed
+/// URL of the cashier page; the sandbox checks its signature, shows the page, and the payment
+/// made there is credited like a scanned one. A changed URL is refused.
+#[sqlx::test(migrator = "mr_server::MIGRATOR")]
+async fn alipay_page_pay_opens_a_signed_cashier_page_and_credits_once(pool: PgPool) {
+    let gw = sandbox().await;
+    let (c, ch) = start(&pool, &gw).await;
+    let (op, _) = c.tokens("uat_operator", "operator").await;
+    let before = balance(&pool).await;
+    let r = c
+        .post(
+            "/api/v1/payments/orders",
+            Some(&op),
+            json!({"channel": "alipay", "amount": "88.00", "mode": "page"}),
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::CREATED, "{r:?}");
+    assert_eq!(r.body["qr_code"], Value::Null);
+    assert!(r.body.get("pay_url").is_some());
+    let url = r.body["pay_url"].as_str().unwrap().to_string();
+    assert!(
+        url.starts_with(&format!("{gw}{}?", sandbox_alipay::GATEWAY_PATH)),
+        "{url}"
+    );
+    assert!(url.contains("method=alipay.trade.page.pay"), "{url}");
+    let no = r.body["out_trade_no"].as_str().unwrap().to_string();
+
+    // Changed on the way (another amount): the cashier refuses it.
+    let forged = url.replace("88.00", "0.01");
+    let page = c.http.get(&forged).send().await.unwrap();
+    assert_eq!(page.status(), StatusCode::BAD_REQUEST);
+    assert!(page.text().await.unwrap().contains("验签出错"));
+
+    let page = c.http.get(&url).send().await.unwrap();
+    assert_eq!(page.status(), StatusCode::OK);
+    let html = page.text().await.unwrap();
+    assert!(
+        html.contains("支付宝沙箱收银台") && html.contains("¥88.00"),
+        "{html}"
+    );
+    // On the cashier page the trade exists at Alipay, waiting.
+    let client = AlipayClient::new(ch);
+    assert_eq!(
+        client.query(&no).await.unwrap().unwrap().trade_status,
+        "WAIT_BUYER_PAY"
+    );
+    let paid: Value = c
+        .http
+        .post(format!("{gw}/sandbox/alipay/pay/{no}"))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(paid["answers"], json!(["success"]));
+    assert_eq!(balance(&pool).await, before + Decimal::from(88));
+    let read = c
+        .get(
+            &format!("/api/v1/payments/orders/{}", r.body["id"].as_str().unwrap()),
+            &op,
+        )
+        .await;
+    assert_eq!(read.body["status"], "paid");
+    assert_eq!(read.body["pay_url"], url.as_str());
+
+    // Page pay is Alipay's; an unknown mode is refused by name.
+    for body in [
+        json!({"channel": "wechat", "amount": "10.00", "mode": "page"}),
+        json!({"channel": "alipay", "amount": "10.00", "mode": "h5"}),
+    ] {
+        let r = c.post("/api/v1/payments/orders", Some(&op), body).await;
+        assert_eq!(r.error_code(), "VALIDATION_FAILED", "{r:?}");
+        assert_eq!(r.body["details"]["field"], "mode");
+    }
+}

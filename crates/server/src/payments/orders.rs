@@ -67,6 +67,9 @@ pub struct CreateOrder {
     pub channel: String,
     /// Yuan, as a decimal string (`"100.00"`).
     pub amount: String,
+    /// `qr` (default) or `page` (Alipay 电脑网站支付).
+    #[serde(default)]
+    pub mode: Option<String>,
 }
 
 fn invalid(field: &str, reason: &str) -> ApiError {
@@ -99,6 +102,7 @@ type OrderRow = (
     Decimal,
     String,
     Option<String>,
+    Option<String>,
     bool,
     DateTime<Utc>,
     Option<DateTime<Utc>>,
@@ -112,14 +116,15 @@ fn order(r: OrderRow) -> ApiResult<RechargeOrder> {
         amount: Money::from_decimal(r.3).map_err(|e| ApiError::internal("order amount", e))?,
         status: r.4,
         qr_code: r.5,
-        is_sandbox: r.6,
-        expires_at: r.7,
-        paid_at: r.8,
+        pay_url: r.6,
+        is_sandbox: r.7,
+        expires_at: r.8,
+        paid_at: r.9,
     })
 }
 
 const COLUMNS: &str =
-    "id, out_trade_no, channel, amount, status, qr_code, is_sandbox, expires_at, paid_at";
+    "id, out_trade_no, channel, amount, status, qr_code, pay_url, is_sandbox, expires_at, paid_at";
 
 async fn create(
     State(state): State<AppState>,
@@ -132,6 +137,11 @@ async fn create(
     if !matches!(req.channel.as_str(), "alipay" | "wechat") {
         return Err(invalid("channel", "alipay or wechat"));
     }
+    let page = match req.mode.as_deref() {
+        None | Some("qr") => false,
+        Some("page") if req.channel == "alipay" => true,
+        Some(_) => return Err(invalid("mode", "qr, or page (Alipay only)")),
+    };
     let gateway = Gateway::of(channels, &req.channel)
         .ok_or_else(|| unavailable(format!("{} is not configured", req.channel)))?;
     let out_trade_no = format!("R{}", Uuid::now_v7().simple());
@@ -154,11 +164,23 @@ async fn create(
         gateway.notify_path()
     );
     let subject = format!("MR 游戏运营平台充值 ¥{amount}");
-    let outcome = gateway
-        .create(&out_trade_no, amount, &subject, expires_at, &notify_url)
-        .await;
-    let qr = match outcome {
-        Ok(qr) => qr,
+    let outcome = match &gateway {
+        Gateway::Alipay(c) if page => c.page_pay_url(
+            &out_trade_no,
+            amount,
+            &subject,
+            PAY_WITHIN_MINUTES,
+            &notify_url,
+            None,
+        ),
+        _ => {
+            gateway
+                .create(&out_trade_no, amount, &subject, expires_at, &notify_url)
+                .await
+        }
+    };
+    let link = match outcome {
+        Ok(link) => link,
         Err(e) => {
             // The order never reached a payable state: it stays on record as failed.
             sqlx::query(
@@ -176,12 +198,18 @@ async fn create(
             });
         }
     };
+    let (qr, url) = if page {
+        (None, Some(link))
+    } else {
+        (Some(link), None)
+    };
     let row: OrderRow = sqlx::query_as(&format!(
-        "UPDATE payment_orders SET qr_code = $2, updated_at = now() WHERE id = $1
+        "UPDATE payment_orders SET qr_code = $2, pay_url = $3, updated_at = now() WHERE id = $1
          RETURNING {COLUMNS}"
     ))
     .bind(id)
     .bind(&qr)
+    .bind(&url)
     .fetch_one(&state.pool)
     .await?;
     Ok((StatusCode::CREATED, Json(order(row)?)))

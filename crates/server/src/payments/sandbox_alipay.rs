@@ -71,7 +71,7 @@ impl SandboxAlipay {
 
 pub fn router(s: Arc<SandboxAlipay>) -> Router {
     Router::new()
-        .route(GATEWAY_PATH, post(gateway))
+        .route(GATEWAY_PATH, post(gateway).get(gateway))
         .route("/sandbox/alipay/pay/{out_trade_no}", post(pay))
         .with_state(s)
 }
@@ -104,9 +104,12 @@ async fn gateway(
         params.insert(k, v);
     }
     let method = params.get("method").cloned().unwrap_or_default();
-    if alipay::verify_request(&params, &s.app_public_key).is_err()
-        || params.get("app_id") != Some(&s.app_id)
-    {
+    let genuine = alipay::verify_request(&params, &s.app_public_key).is_ok()
+        && params.get("app_id") == Some(&s.app_id);
+    if method == "alipay.trade.page.pay" {
+        return cashier(&s, &params, genuine);
+    }
+    if !genuine {
         return answer(
             &s,
             &method,
@@ -186,6 +189,68 @@ async fn gateway(
     };
     drop(trades);
     answer(&s, &method, node)
+}
+
+/// `alipay.trade.page.pay` (opened in the buyer's browser): the sandbox cashier page. The
+/// trade exists from now on, as at Alipay once the buyer is on the page; its button pays
+/// through the same buyer endpoint as a scanned QR code.
+fn cashier(s: &SandboxAlipay, params: &alipay::Params, genuine: bool) -> Response {
+    let page = |status: StatusCode, body: String| {
+        (
+            status,
+            [("content-type", "text/html; charset=utf-8")],
+            format!(
+                "<!doctype html><html lang=\"zh-CN\"><head><meta charset=\"utf-8\">\
+                 <title>支付宝沙箱收银台</title></head><body style=\"font-family:sans-serif;\
+                 max-width:420px;margin:48px auto;text-align:center\">{body}</body></html>"
+            ),
+        )
+            .into_response()
+    };
+    if !genuine {
+        return page(
+            StatusCode::BAD_REQUEST,
+            "<h2>验签出错</h2><p>isv.invalid-signature</p>".into(),
+        );
+    }
+    let biz: Value = params
+        .get("biz_content")
+        .and_then(|b| serde_json::from_str(b).ok())
+        .unwrap_or(Value::Null);
+    let no = biz["out_trade_no"].as_str().unwrap_or("").to_string();
+    let amount = biz["total_amount"].as_str().unwrap_or("").to_string();
+    let valid_no = !no.is_empty()
+        && no
+            .chars()
+            .all(|c| c.is_ascii_alphanumeric() || c == '-' || c == '_');
+    if !valid_no || amount.parse::<rust_decimal::Decimal>().is_err() {
+        return page(
+            StatusCode::BAD_REQUEST,
+            "<h2>参数无效</h2><p>ACQ.INVALID_PARAMETER</p>".into(),
+        );
+    }
+    let mut trades = s.trades.lock().unwrap_or_else(|e| e.into_inner());
+    let seq = trades.len() + 1;
+    let t = trades.entry(no.clone()).or_insert(Trade {
+        amount: amount.clone(),
+        notify_url: params.get("notify_url").cloned(),
+        status: "WAIT_BUYER_PAY",
+        scanned: true,
+        trade_no: format!("{}2200{seq:010}", Utc::now().format("%Y%m%d")),
+        refunds: HashMap::new(),
+    });
+    t.scanned = true;
+    let status = t.status;
+    drop(trades);
+    page(
+        StatusCode::OK,
+        format!(
+            "<h2>支付宝沙箱收银台</h2><p>订单号 {no}</p><p style=\"font-size:28px\">¥{amount}</p>\
+             <p>状态：{status}</p><form method=\"post\" action=\"/sandbox/alipay/pay/{no}\">\
+             <button type=\"submit\" style=\"font-size:18px;padding:8px 32px\">确认付款（沙箱）</button>\
+             </form>"
+        ),
+    )
 }
 
 /// `alipay.trade.refund`: idempotent per out_request_no; never more than was paid; a trade

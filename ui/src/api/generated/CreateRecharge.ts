@@ -8,4 +8,9 @@ channel: string,
 /**
  * Yuan, as a decimal string (`"100.00"`).
  */
-amount: string, };
+amount: string, 
+/**
+ * `qr` (default): a QR code to scan. `page` (Alipay only): the URL of Alipay's cashier
+ * page (电脑网站支付) to open in a browser, in `pay_url`.
+ */
+mode?: string, };

@@ -11,4 +11,8 @@ status: string,
 /**
  * What the QR code encodes (Alipay `qr_code`, WeChat `code_url`).
  */
-qr_code: string | null, is_sandbox: boolean, expires_at: string, paid_at: string | null, };
+qr_code: string | null, 
+/**
+ * Page pay only: the cashier page to open.
+ */
+pay_url?: string, is_sandbox: boolean, expires_at: string, paid_at: string | null, };
