@@ -31,6 +31,14 @@ async fn balance(pool: &PgPool) -> anyhow::Result<Decimal> {
     )
 }
 
+async fn texts(app: &App, css: &str) -> anyhow::Result<Vec<String>> {
+    let mut out = Vec::new();
+    for e in app.client.find_all(fantoccini::Locator::Css(css)).await? {
+        out.push(e.text().await?);
+    }
+    Ok(out)
+}
+
 async fn latest_order(pool: &PgPool, channel: &str) -> anyhow::Result<String> {
     Ok(sqlx::query_scalar(
         "SELECT out_trade_no FROM payment_orders WHERE channel = $1 ORDER BY created_at DESC LIMIT 1",
@@ -41,7 +49,7 @@ async fn latest_order(pool: &PgPool, channel: &str) -> anyhow::Result<String> {
 }
 
 #[sqlx::test(migrator = "mr_server::MIGRATOR")]
-async fn e2e_o03_recharge_through_the_sandbox_updates_balance_and_ledger_live(
+async fn e2e_o06_recharge_through_the_sandbox_updates_balance_and_ledger_live(
     pool: PgPool,
 ) -> anyhow::Result<()> {
     mr_server::uat::create_uat(&pool, UAT_PASSWORD).await?;
@@ -134,6 +142,63 @@ async fn e2e_o03_recharge_through_the_sandbox_updates_balance_and_ledger_live(
     .fetch_one(&pool)
     .await?;
     assert_eq!(wechat_credits, 1);
+
+    // E-O09: 交易记录 filtered by type; the balances chain from one entry to the next; the
+    // export's rows match.
+    app.click("#menu-ledger").await?;
+    app.wait_for("#page-ledger").await?;
+    app.wait_text("#ledger-total-count", |t| t.contains('2'))
+        .await?;
+    let befores = texts(&app, ".ledger-row .ledger-before").await?;
+    let afters = texts(&app, ".ledger-row .ledger-after").await?;
+    assert_eq!(befores.len(), 2);
+    assert_eq!(
+        befores[0], afters[1],
+        "newest first: its before is the older one's after"
+    );
+    assert!(
+        afters[0].contains(&yuan(after).replace("¥ ", "")),
+        "{afters:?}"
+    );
+    app.click("#ledger-type").await?;
+    app.click_xpath(
+        "//li[contains(@class,'el-select-dropdown__item') and normalize-space(.)='消费']",
+    )
+    .await?;
+    app.wait_for("#ledger-empty").await?;
+    app.wait_text("#ledger-total-count", |t| t.contains('0'))
+        .await?;
+    app.click("#ledger-type").await?;
+    app.click_xpath(
+        "//li[contains(@class,'el-select-dropdown__item') and normalize-space(.)='充值']",
+    )
+    .await?;
+    app.wait_text("#ledger-total-count", |t| t.contains('2'))
+        .await?;
+    app.wait_text("#ledger-total-credits", |t| t.contains("150.00"))
+        .await?;
+    app.click("#ledger-export").await?;
+    app.click("#ledger-export-csv").await?;
+    app.wait_for("#ledger-export-done").await?;
+    let csv = std::fs::read_dir(app.export_dir())?
+        .filter_map(|e| e.ok().map(|e| e.path()))
+        .find(|p| p.extension().is_some_and(|e| e == "csv"))
+        .ok_or_else(|| anyhow::anyhow!("no CSV in the export folder"))?;
+    let text = std::fs::read_to_string(csv)?;
+    let lines: Vec<&str> = text.lines().collect();
+    assert_eq!(lines.len(), 3, "header + 2 rows: {text}");
+    let mid = start + Decimal::from(100);
+    assert!(
+        lines[1].contains(&format!(",充值,50.00,{mid:.2},{after:.2},")),
+        "{text}"
+    );
+    assert!(
+        lines[2].contains(&format!(",充值,100.00,{start:.2},{mid:.2},")),
+        "{text}"
+    );
+    app.screenshot("operator-ledger-filtered").await?;
+    app.click("#ledger-export-close").await?;
+    app.wait_gone("#ledger-export-done").await?;
 
     // Offline: recharging says it needs the network; the submit button is disabled.
     server.kill().await?;
