@@ -12,9 +12,7 @@ use mr_protocol::home::AdminOverview;
 use mr_protocol::rows::ApplicationRow;
 use mr_protocol::statistics::{Statistics, StatisticsQuery};
 use mr_protocol::transactions::{TransactionPage, TransactionQuery};
-use tauri::Emitter;
 use tauri::State;
-use tauri_plugin_dialog::DialogExt;
 use uuid::Uuid;
 
 use crate::error::{CmdResult, OrBody};
@@ -178,39 +176,8 @@ pub async fn admin_transactions(
     ops.transactions(query).await.or_body(&core)
 }
 
-/// Where to save an export: the native save dialog, or the folder `MR_EXPORT_DIR` names (for
-/// unattended runs). `None` when the user cancels.
-pub(crate) async fn save_path(
-    app: &tauri::AppHandle,
-    window: &tauri::Window,
-    core: &Core,
-    name: &str,
-    filter: &str,
-    ext: &str,
-) -> CmdResult<Option<std::path::PathBuf>> {
-    if let Some(dir) = std::env::var_os("MR_EXPORT_DIR") {
-        std::fs::create_dir_all(&dir)
-            .map_err(|e| mr_core::CoreError::Io(e.to_string()))
-            .or_body(core)?;
-        return Ok(Some(std::path::PathBuf::from(dir).join(name)));
-    }
-    let dialog = app
-        .dialog()
-        .file()
-        .set_parent(window)
-        .set_file_name(name)
-        .add_filter(filter, &[ext]);
-    Ok(
-        tauri::async_runtime::spawn_blocking(move || dialog.blocking_save_file())
-            .await
-            .map_err(|e| mr_core::CoreError::Io(e.to_string()))
-            .or_body(core)?
-            .and_then(|p| p.into_path().ok()),
-    )
-}
-
-/// Asks where to save (see [`save_path`]), then writes the file, sending `export-progress` `{done, total}` events to
-/// the window. `None` when the user cancels the dialog.
+/// Asks where to save, then writes the file with progress (see [`super::export::ledger_file`]).
+/// `None` when the user cancels the dialog.
 #[tauri::command]
 pub async fn admin_transactions_export(
     app: tauri::AppHandle,
@@ -220,25 +187,11 @@ pub async fn admin_transactions_export(
     format: ExportFormat,
 ) -> CmdResult<Option<ExportReport>> {
     let ops = core.admin().await.or_body(&core)?;
-    let ext = format.extension();
-    let name = format!(
-        "交易记录_{}.{ext}",
-        chrono::Local::now().format("%Y%m%d_%H%M%S")
-    );
-    let filter = if ext == "xlsx" { "Excel" } else { "CSV" };
-    let Some(path) = save_path(&app, &window, &core, &name, filter, ext).await? else {
-        return Ok(None);
-    };
-    let report = ops
-        .export_transactions(query, format, &path, |done, total| {
-            let _ = window.emit(
-                "export-progress",
-                serde_json::json!({ "done": done, "total": total }),
-            );
-        })
-        .await
-        .or_body(&core)?;
-    Ok(Some(report))
+    super::export::ledger_file(&app, &window, &core, format, |path, progress| async move {
+        ops.export_transactions(query, format, &path, progress)
+            .await
+    })
+    .await
 }
 
 // 统计分析 (R-A8): aggregated by the server; needs the network.
@@ -262,7 +215,8 @@ pub async fn admin_statistics_export(
 ) -> CmdResult<Option<ExportReport>> {
     let ops = core.admin().await.or_body(&core)?;
     let name = format!("统计分析_{}_{}.xlsx", query.from, query.to);
-    let Some(path) = save_path(&app, &window, &core, &name, "Excel", "xlsx").await? else {
+    let Some(path) = super::export::save_path(&app, &window, &core, &name, "Excel", "xlsx").await?
+    else {
         return Ok(None);
     };
     ops.export_statistics(query, &path)

@@ -3,6 +3,7 @@
 
 pub mod admin;
 pub mod admin_accounts;
+pub mod export;
 pub mod finance;
 pub mod launcher;
 pub mod notify;

@@ -9,7 +9,7 @@ use mr_protocol::home::OperatorHome;
 use mr_protocol::payments::{CreateRecharge, RechargeOptions, RechargeOrder};
 use mr_protocol::sync::ProfileFields;
 use mr_protocol::transactions::{TransactionPage, TransactionQuery};
-use tauri::{Emitter, State};
+use tauri::State;
 use uuid::Uuid;
 
 use crate::error::{CmdResult, OrBody};
@@ -133,8 +133,8 @@ pub async fn operator_ledger(
     ops.ledger(query).await.or_body(&core)
 }
 
-/// Asks where to save, then writes the ledger, sending `export-progress` `{done, total}`
-/// events. `None` when the user cancels the dialog.
+/// Asks where to save, then writes the ledger with progress (see
+/// [`super::export::ledger_file`]). `None` when the user cancels the dialog.
 #[tauri::command]
 pub async fn operator_ledger_export(
     app: tauri::AppHandle,
@@ -144,24 +144,8 @@ pub async fn operator_ledger_export(
     format: ExportFormat,
 ) -> CmdResult<Option<ExportReport>> {
     let ops = core.operator().await.or_body(&core)?;
-    let ext = format.extension();
-    let name = format!(
-        "交易记录_{}.{ext}",
-        chrono::Local::now().format("%Y%m%d_%H%M%S")
-    );
-    let filter = if ext == "xlsx" { "Excel" } else { "CSV" };
-    let Some(path) = super::admin::save_path(&app, &window, &core, &name, filter, ext).await?
-    else {
-        return Ok(None);
-    };
-    let report = ops
-        .export_ledger(query, format, &path, |done, total| {
-            let _ = window.emit(
-                "export-progress",
-                serde_json::json!({ "done": done, "total": total }),
-            );
-        })
-        .await
-        .or_body(&core)?;
-    Ok(Some(report))
+    super::export::ledger_file(&app, &window, &core, format, |path, progress| async move {
+        ops.export_ledger(query, format, &path, progress).await
+    })
+    .await
 }

@@ -11,6 +11,7 @@ pub mod low_balance;
 pub mod orders;
 pub mod reconcile;
 pub mod sandbox_alipay;
+pub mod sandbox_buyer;
 pub mod sandbox_wechat;
 pub mod settings;
 pub mod settle;

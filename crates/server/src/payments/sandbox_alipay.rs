@@ -15,6 +15,8 @@ use axum::routing::post;
 use axum::{Json, Router};
 use chrono::{FixedOffset, Utc};
 use mr_payments::{alipay, SigningKey, VerifyingKey};
+
+use super::sandbox_buyer;
 use serde::Deserialize;
 use serde_json::{json, Value};
 
@@ -318,17 +320,8 @@ async fn pay(
                 t.scanned = true;
                 t.clone()
             }
-            Some(t) => {
-                let why = format!("the trade is {}", t.status);
-                return crate::error::ApiError::with(
-                    mr_domain::ErrorCode::Conflict,
-                    json!({ "reason": why }),
-                )
-                .into_response();
-            }
-            None => {
-                return crate::error::ApiError::new(mr_domain::ErrorCode::NotFound).into_response()
-            }
+            Some(t) => return sandbox_buyer::not_payable(t.status),
+            None => return sandbox_buyer::no_such_order(),
         }
     };
     let beijing = FixedOffset::east_opt(8 * 3600).expect("UTC+8");
@@ -369,37 +362,12 @@ async fn pay(
     let Some(url) = trade.notify_url else {
         return Json(json!({ "sent": 0, "answers": [] })).into_response();
     };
-    let times = opts.times.unwrap_or(1).min(50);
-    if let Some(ms) = opts.delay_ms.filter(|ms| *ms > 0) {
-        let s = s.clone();
-        tokio::spawn(async move {
-            tokio::time::sleep(std::time::Duration::from_millis(ms.min(600_000))).await;
-            for _ in 0..times {
-                send(&s, &url, &form).await;
-            }
-        });
-        return Json(json!({ "sent": 0, "scheduled": times, "delay_ms": ms })).into_response();
-    }
-    let mut answers = Vec::new();
-    for _ in 0..times {
-        answers.push(send(&s, &url, &form).await);
-    }
-    Json(json!({ "sent": answers.len(), "answers": answers })).into_response()
-}
-
-async fn send(s: &SandboxAlipay, url: &str, form: &str) -> String {
-    let r = s
-        .http
-        .post(url)
-        .header(
-            "content-type",
-            "application/x-www-form-urlencoded; charset=utf-8",
-        )
-        .body(form.to_string())
-        .send()
-        .await;
-    match r {
-        Ok(r) => r.text().await.unwrap_or_default(),
-        Err(e) => format!("unreachable: {e}"),
-    }
+    let delivery = sandbox_buyer::Delivery {
+        url,
+        content_type: "application/x-www-form-urlencoded; charset=utf-8",
+        headers: Vec::new(),
+        body: form,
+        with_status: false,
+    };
+    sandbox_buyer::deliver(s.http.clone(), delivery, opts.times, opts.delay_ms).await
 }

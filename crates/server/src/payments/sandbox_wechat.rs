@@ -19,6 +19,8 @@ use axum::routing::{get, post};
 use axum::Router;
 use chrono::{FixedOffset, Utc};
 use mr_payments::{wechat, SigningKey, VerifyingKey};
+
+use super::sandbox_buyer;
 use serde::Deserialize;
 use serde_json::{json, Value};
 
@@ -453,25 +455,6 @@ fn notification(
     ))
 }
 
-async fn send(s: &SandboxWechat, url: &str, body: &str, headers: &[(&str, String)]) -> String {
-    let mut req = s
-        .http
-        .post(url)
-        .header("content-type", "application/json")
-        .body(body.to_string());
-    for (k, v) in headers {
-        req = req.header(*k, v);
-    }
-    match req.send().await {
-        Ok(r) => format!(
-            "{} {}",
-            r.status().as_u16(),
-            r.text().await.unwrap_or_default()
-        ),
-        Err(e) => format!("unreachable: {e}"),
-    }
-}
-
 /// The buyer pays: the order succeeds and its notification is sent as asked.
 async fn pay(
     State(s): State<Arc<SandboxWechat>>,
@@ -486,37 +469,19 @@ async fn pay(
                 o.success_time = Some(beijing_now());
                 o.clone()
             }
-            Some(o) => {
-                let why = format!("the order is {}", o.state);
-                return crate::error::ApiError::with(
-                    mr_domain::ErrorCode::Conflict,
-                    json!({ "reason": why }),
-                )
-                .into_response();
-            }
-            None => {
-                return crate::error::ApiError::new(mr_domain::ErrorCode::NotFound).into_response()
-            }
+            Some(o) => return sandbox_buyer::not_payable(o.state),
+            None => return sandbox_buyer::no_such_order(),
         }
     };
     let Some((body, headers)) = notification(&s, &no, &order, &opts) else {
         return StatusCode::INTERNAL_SERVER_ERROR.into_response();
     };
-    let times = opts.times.unwrap_or(1).min(50);
-    if let Some(ms) = opts.delay_ms.filter(|ms| *ms > 0) {
-        let s = s.clone();
-        tokio::spawn(async move {
-            tokio::time::sleep(std::time::Duration::from_millis(ms.min(600_000))).await;
-            for _ in 0..times {
-                send(&s, &order.notify_url, &body, &headers).await;
-            }
-        });
-        return axum::Json(json!({ "sent": 0, "scheduled": times, "delay_ms": ms }))
-            .into_response();
-    }
-    let mut answers = Vec::new();
-    for _ in 0..times {
-        answers.push(send(&s, &order.notify_url, &body, &headers).await);
-    }
-    axum::Json(json!({ "sent": answers.len(), "answers": answers })).into_response()
+    let delivery = sandbox_buyer::Delivery {
+        url: order.notify_url,
+        content_type: "application/json",
+        headers,
+        body,
+        with_status: true,
+    };
+    sandbox_buyer::deliver(s.http.clone(), delivery, opts.times, opts.delay_ms).await
 }
