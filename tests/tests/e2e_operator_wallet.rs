@@ -86,6 +86,15 @@ async fn e2e_o06_recharge_through_the_sandbox_updates_balance_and_ledger_live(
         .await?;
     app.screenshot("operator-recharge-qr").await?;
 
+    // Back to the form; the pending order waits in the history and its code comes back
+    // from there (the synced order carries it).
+    app.click("#recharge-back").await?;
+    app.wait_for(".recharge-order__resume").await?;
+    app.click(".recharge-order__resume").await?;
+    app.wait_for("#recharge-qr-image").await?;
+    app.wait_for(r#"#recharge-status[data-status="pending"]"#)
+        .await?;
+
     // The buyer pays from outside the app (the sandbox sends the signed notification).
     let no = latest_order(&pool, "alipay").await?;
     let paid = reqwest::Client::new()

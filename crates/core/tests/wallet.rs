@@ -82,6 +82,8 @@ async fn recharges_through_both_sandboxes_reach_the_wallet_and_the_ledger(pool: 
         synced(&ops).await;
         let cached = ops.recharge_order(order.id).await.unwrap().unwrap();
         assert_eq!(cached.status, "pending");
+        // The synced order carries its code: the page can show it again later.
+        assert_eq!(cached.qr_code, order.qr_code);
 
         ops.sandbox_pay(order.id).await.unwrap();
         synced(&ops).await;

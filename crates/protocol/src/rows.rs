@@ -147,6 +147,11 @@ pub struct PaymentOrderRow {
     /// `pending`, `paid`, `closed`, `failed` or `abnormal`.
     pub status: String,
     pub channel_trade_no: Option<String>,
+    /// What the QR code encodes, so a pending order can be paid again after the page was
+    /// left (absent in rows cached before it was synced).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[ts(optional)]
+    pub qr_code: Option<String>,
     pub paid_at: Option<DateTime<Utc>>,
     pub closed_at: Option<DateTime<Utc>>,
     pub expires_at: DateTime<Utc>,

@@ -1282,6 +1282,8 @@ async function createRecharge(args: CreateRecharge): Promise<RechargeOrder> {
     channel.channel === 'alipay'
       ? `https://qr.${options.sandbox ? 'alipaydev' : 'alipay'}.com/bax0${token}`
       : `weixin://wxpay/bizpayurl?pr=${token.slice(0, 7)}${options.sandbox ? '&sandbox=1' : ''}`
+  // The synced row carries the code too, so the order can be paid again from the history.
+  order.qr_code = qr
   return {
     id: order.id,
     out_trade_no: order.out_trade_no,

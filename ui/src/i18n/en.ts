@@ -1018,6 +1018,8 @@ const en: MessageSchema = {
     colChannel: 'Pay with',
     colStatus: 'Status',
     colOrderNo: 'Order no.',
+    colActions: 'Actions',
+    resume: 'Pay now',
     orderStatus: {
       pending: 'Unpaid',
       paid: 'Paid',

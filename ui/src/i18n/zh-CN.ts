@@ -1016,6 +1016,8 @@ const zhCN = {
     colChannel: '支付方式',
     colStatus: '状态',
     colOrderNo: '订单号',
+    colActions: '操作',
+    resume: '继续支付',
     orderStatus: {
       pending: '待支付',
       paid: '已支付',

@@ -214,6 +214,14 @@ describe('充值页', () => {
     await settle(0)
     expect(document.querySelector('#recharge-qr')).toBeNull()
     expect(amountInput().value).toBe('100')
+
+    // 继续支付 from the history: the same order's QR code again
+    const again = historyRows().find((tr) => tr.textContent!.includes(order.out_trade_no))!
+    ;(again.querySelector('.recharge-order__resume') as HTMLElement).click()
+    await settle(200)
+    expect($('#recharge-order-no').textContent).toBe(order.out_trade_no)
+    expect($('#recharge-status').dataset.status).toBe('pending')
+    expect(document.querySelector('#recharge-qr-image')).not.toBeNull()
   })
 
   it('模拟支付（沙箱）: the order turns paid, the balance rises and the ledger has the recharge', async () => {

@@ -313,7 +313,7 @@ fn json_source(wire: Entity) -> Option<&'static str> {
         Entity::PaymentOrder => {
             "SELECT to_jsonb(t) FROM (
                SELECT id, out_trade_no, operator_id, channel, is_sandbox, amount::text AS amount,
-                      status, channel_trade_no, paid_at, closed_at, expires_at, flagged_reason,
+                      status, channel_trade_no, qr_code, paid_at, closed_at, expires_at, flagged_reason,
                       created_at, updated_at
                  FROM payment_orders WHERE id = ANY($1) AND ($2::uuid IS NULL OR operator_id = $2)) t"
         }

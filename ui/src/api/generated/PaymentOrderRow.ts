@@ -11,4 +11,9 @@ channel: string, is_sandbox: boolean, amount: string,
 /**
  * `pending`, `paid`, `closed`, `failed` or `abnormal`.
  */
-status: string, channel_trade_no: string | null, paid_at: string | null, closed_at: string | null, expires_at: string, flagged_reason: string | null, created_at: string, updated_at: string, };
+status: string, channel_trade_no: string | null, 
+/**
+ * What the QR code encodes, so a pending order can be paid again after the page was
+ * left (absent in rows cached before it was synced).
+ */
+qr_code?: string, paid_at: string | null, closed_at: string | null, expires_at: string, flagged_reason: string | null, created_at: string, updated_at: string, };
