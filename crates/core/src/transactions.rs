@@ -5,7 +5,7 @@
 use std::io::Write;
 use std::path::{Path, PathBuf};
 
-use chrono::{FixedOffset, Utc};
+use chrono::Utc;
 use mr_domain::{ErrorCode, Permission};
 use mr_protocol::transactions::{
     TransactionPage, TransactionQuery, TransactionRow, PAGE_MAX, PATH,
@@ -66,7 +66,7 @@ fn type_label(t: &str) -> &str {
 
 /// The business's clock (China time) for the time column.
 fn china_time(row: &TransactionRow) -> String {
-    let tz = FixedOffset::east_opt(8 * 3600).expect("UTC+8");
+    let tz = mr_domain::time::business_tz();
     row.entry
         .created_at
         .with_timezone(&tz)

@@ -4,7 +4,7 @@
 
 use std::path::Path;
 
-use chrono::{Duration, FixedOffset, NaiveDate, NaiveTime, TimeZone, Utc};
+use chrono::{Duration, NaiveDate, NaiveTime, TimeZone, Utc};
 use mr_domain::{ErrorCode, Money};
 use mr_protocol::payments::{CreateRecharge, RechargeOptions, RechargeOrder};
 use mr_protocol::rows::{LedgerEntryRow, PaymentOrderRow};
@@ -46,7 +46,7 @@ fn invalid(field: &'static str, reason: &str) -> CoreError {
 
 /// The instant a China-time (UTC+8) calendar day starts, as the mirror's sortable text.
 fn day_start(day: NaiveDate) -> String {
-    let tz = FixedOffset::east_opt(8 * 3600).expect("UTC+8");
+    let tz = mr_domain::time::business_tz();
     let start = tz
         .from_local_datetime(&day.and_time(NaiveTime::MIN))
         .single()
@@ -74,6 +74,15 @@ fn push_filter(q: &mut QueryBuilder<'_, Sqlite>, f: &TransactionQuery) {
     }
 }
 
+/// A payment order as the mirror keeps it.
+fn payment_order(json: &str) -> Result<PaymentOrderRow, CoreError> {
+    match SyncRow::from_json_str(Entity::PaymentOrder, json) {
+        Ok(SyncRow::PaymentOrder(o)) => Ok(o),
+        Ok(_) => Err(CoreError::Cache("payment order: wrong entity".into())),
+        Err(e) => Err(CoreError::Cache(format!("payment order: {e}"))),
+    }
+}
+
 fn money(d: Decimal) -> Result<Money, CoreError> {
     Money::from_decimal(d).map_err(|e| CoreError::Cache(format!("ledger total: {e}")))
 }
@@ -96,21 +105,11 @@ impl OperatorOps {
         if !matches!(req.channel.as_str(), "alipay" | "wechat") {
             return Err(invalid("channel", "alipay or wechat"));
         }
-        let amount: Decimal = req
-            .amount
-            .trim()
-            .parse()
-            .map_err(|_| invalid("amount", "a decimal amount in yuan, e.g. 100.00"))?;
-        let (min, max): (Decimal, Decimal) = (
-            mr_protocol::payments::MIN_AMOUNT.parse().expect("constant"),
-            mr_protocol::payments::MAX_AMOUNT.parse().expect("constant"),
-        );
-        if amount.scale() > 2 || amount < min || amount > max {
-            return Err(invalid("amount", "1.00 to 50000.00, at most two decimals"));
-        }
+        let amount = mr_domain::payment::recharge_amount(&req.amount)
+            .map_err(|e| invalid("amount", e.reason()))?;
         let body = CreateRecharge {
             channel: req.channel,
-            amount: amount.round_dp(2).to_string(),
+            amount: amount.to_string(),
             mode: req.mode,
         };
         self.session()
@@ -157,12 +156,7 @@ impl OperatorOps {
                 .bind(id.to_string())
                 .fetch_optional(&mut *conn)
                 .await?;
-        text.map(|t| match SyncRow::from_json_str(Entity::PaymentOrder, &t) {
-            Ok(SyncRow::PaymentOrder(o)) => Ok(o),
-            Ok(_) => Err(CoreError::Cache("payment order: wrong entity".into())),
-            Err(e) => Err(CoreError::Cache(format!("payment order: {e}"))),
-        })
-        .transpose()
+        text.as_deref().map(payment_order).transpose()
     }
 
     /// The balance and the newest recharge orders, from the cache (works offline).
@@ -179,14 +173,10 @@ impl OperatorOps {
         .fetch_all(&mut *tx)
         .await?;
         tx.commit().await?;
-        let mut orders = Vec::with_capacity(texts.len());
-        for t in texts {
-            match SyncRow::from_json_str(Entity::PaymentOrder, &t) {
-                Ok(SyncRow::PaymentOrder(o)) => orders.push(o),
-                Ok(_) => return Err(CoreError::Cache("payment order: wrong entity".into())),
-                Err(e) => return Err(CoreError::Cache(format!("payment order: {e}"))),
-            }
-        }
+        let orders = texts
+            .iter()
+            .map(|t| payment_order(t))
+            .collect::<Result<_, _>>()?;
         Ok(OperatorWallet { balance, orders })
     }
 

@@ -7,8 +7,10 @@ pub mod application;
 pub mod error;
 pub mod ids;
 pub mod money;
+pub mod payment;
 pub mod role;
 pub mod site;
+pub mod time;
 pub mod validate;
 
 pub use error::{DomainError, ErrorCode};

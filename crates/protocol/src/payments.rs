@@ -11,8 +11,8 @@ use uuid::Uuid;
 pub const ORDERS_PATH: &str = "/api/v1/payments/orders";
 pub const OPTIONS_PATH: &str = "/api/v1/payments/options";
 /// The smallest and largest recharge, in yuan.
-pub const MIN_AMOUNT: &str = "1.00";
-pub const MAX_AMOUNT: &str = "50000.00";
+pub const MIN_AMOUNT: &str = mr_domain::payment::RECHARGE_MIN;
+pub const MAX_AMOUNT: &str = mr_domain::payment::RECHARGE_MAX;
 
 /// One channel as the recharge page shows it.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, TS)]

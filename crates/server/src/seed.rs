@@ -13,7 +13,7 @@
 //! has a correct `balance_before`/`balance_after`, the balance never goes negative (a recharge
 //! always precedes the spending it funds) and `operators.balance` equals the ledger sum.
 
-use chrono::{DateTime, Datelike, FixedOffset, NaiveDate, NaiveTime, TimeDelta, Timelike, Utc};
+use chrono::{DateTime, Datelike, NaiveDate, NaiveTime, TimeDelta, Timelike, Utc};
 use rand::distributions::Alphanumeric;
 use rand::rngs::StdRng;
 use rand::{Rng, SeedableRng};
@@ -540,10 +540,7 @@ fn secs(n: i64) -> TimeDelta {
     TimeDelta::seconds(n)
 }
 
-/// The business time zone (Asia/Shanghai has no daylight saving time).
-fn shanghai() -> FixedOffset {
-    FixedOffset::east_opt(8 * 3600).expect("+08:00 is a valid offset")
-}
+use mr_domain::time::business_tz as shanghai;
 
 fn business_date(t: Ts) -> NaiveDate {
     t.with_timezone(&shanghai()).date_naive()

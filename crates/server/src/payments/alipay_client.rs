@@ -6,7 +6,7 @@
 use std::sync::Arc;
 use std::time::Duration;
 
-use chrono::{FixedOffset, Utc};
+use chrono::Utc;
 use mr_payments::alipay;
 use rust_decimal::Decimal;
 use serde_json::{json, Value};
@@ -62,7 +62,7 @@ impl AlipayClient {
         biz: Value,
         extra: &[(&str, &str)],
     ) -> Result<alipay::Params, ChannelError> {
-        let beijing = FixedOffset::east_opt(8 * 3600).expect("UTC+8");
+        let beijing = mr_domain::time::business_tz();
         let mut p = alipay::Params::new();
         for (k, v) in [
             ("app_id", self.cfg.app_id.clone()),

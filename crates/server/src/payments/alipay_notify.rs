@@ -6,7 +6,7 @@ use axum::body::Bytes;
 use axum::extract::State;
 use axum::http::{HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Response};
-use chrono::{FixedOffset, NaiveDateTime, TimeZone, Utc};
+use chrono::{NaiveDateTime, TimeZone, Utc};
 use rust_decimal::Decimal;
 use serde_json::json;
 
@@ -93,7 +93,7 @@ pub async fn handler(State(state): State<AppState>, headers: HeaderMap, body: By
     let paid_at = NaiveDateTime::parse_from_str(field("gmt_payment"), "%Y-%m-%d %H:%M:%S")
         .ok()
         .and_then(|t| {
-            FixedOffset::east_opt(8 * 3600)?
+            mr_domain::time::business_tz()
                 .from_local_datetime(&t)
                 .single()
         })

@@ -79,16 +79,9 @@ fn invalid(field: &str, reason: &str) -> ApiError {
     )
 }
 
-/// 1.00 to 50,000.00 yuan, at most two decimals.
+/// 1.00 to 50,000.00 yuan, at most two decimals (`mr_domain::payment`).
 fn amount(raw: &str) -> ApiResult<Decimal> {
-    let a: Decimal = raw
-        .trim()
-        .parse()
-        .map_err(|_| invalid("amount", "a decimal amount in yuan, e.g. 100.00"))?;
-    if a.scale() > 2 || a < Decimal::ONE || a > Decimal::from(50_000) {
-        return Err(invalid("amount", "1.00 to 50000.00, at most two decimals"));
-    }
-    Ok(a.round_dp(2))
+    mr_domain::payment::recharge_amount(raw).map_err(|e| invalid("amount", e.reason()))
 }
 
 fn unavailable(reason: String) -> ApiError {

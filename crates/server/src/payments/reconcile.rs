@@ -69,15 +69,13 @@ pub async fn run(pool: &PgPool, channels: &Channels) -> Result<Report, sqlx::Err
                 let raw = json!({ "source": "reconciliation", "out_trade_no": no,
                                   "trade_no": trade_no, "trade_status": status,
                                   "total_amount": amount.to_string() });
-                let callback: i64 = sqlx::query_scalar(
-                    "INSERT INTO payment_callbacks (channel, is_sandbox, headers, raw_body, out_trade_no)
-                     VALUES ($1, $2, '{\"source\":\"reconciliation\"}', $3, $4) RETURNING id",
+                let callback = super::store(
+                    pool,
+                    &channel,
+                    channels.sandbox,
+                    json!({ "source": "reconciliation" }),
+                    &raw.to_string(),
                 )
-                .bind(&channel)
-                .bind(channels.sandbox)
-                .bind(raw.to_string())
-                .bind(&no)
-                .fetch_one(pool)
                 .await?;
                 let payment = Payment {
                     channel: gateway.channel(),

@@ -13,7 +13,7 @@ use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
 use axum::routing::post;
 use axum::{Json, Router};
-use chrono::{FixedOffset, Utc};
+use chrono::Utc;
 use mr_payments::{alipay, SigningKey, VerifyingKey};
 
 use super::sandbox_buyer;
@@ -324,7 +324,7 @@ async fn pay(
             None => return sandbox_buyer::no_such_order(),
         }
     };
-    let beijing = FixedOffset::east_opt(8 * 3600).expect("UTC+8");
+    let beijing = mr_domain::time::business_tz();
     let now = Utc::now()
         .with_timezone(&beijing)
         .format("%Y-%m-%d %H:%M:%S")

@@ -17,7 +17,7 @@ use axum::http::{HeaderMap, Method, StatusCode, Uri};
 use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
 use axum::Router;
-use chrono::{FixedOffset, Utc};
+use chrono::Utc;
 use mr_payments::{wechat, SigningKey, VerifyingKey};
 
 use super::sandbox_buyer;
@@ -114,7 +114,7 @@ pub fn router(s: Arc<SandboxWechat>) -> Router {
 }
 
 fn beijing_now() -> String {
-    let tz = FixedOffset::east_opt(8 * 3600).expect("UTC+8");
+    let tz = mr_domain::time::business_tz();
     Utc::now()
         .with_timezone(&tz)
         .to_rfc3339_opts(chrono::SecondsFormat::Secs, false)

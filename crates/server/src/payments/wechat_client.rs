@@ -8,7 +8,7 @@
 use std::sync::Arc;
 use std::time::Duration;
 
-use chrono::{DateTime, FixedOffset, Utc};
+use chrono::{DateTime, Utc};
 use mr_payments::wechat;
 use reqwest::Method;
 use rust_decimal::Decimal;
@@ -155,7 +155,7 @@ impl WechatClient {
             code: "PARAM_ERROR".into(),
             message: format!("amount {amount} is not whole fen"),
         })?;
-        let beijing = FixedOffset::east_opt(8 * 3600).expect("UTC+8");
+        let beijing = mr_domain::time::business_tz();
         let body = json!({
             "appid": self.cfg.appid,
             "mchid": self.cfg.mchid,

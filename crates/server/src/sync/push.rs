@@ -62,7 +62,7 @@ fn rejection_message(code: ErrorCode, details: &serde_json::Value, lang: Lang) -
             .as_str()
             .and_then(|t| chrono::DateTime::parse_from_rfc3339(t).ok())
             .map(|t| {
-                t.with_timezone(&chrono::FixedOffset::east_opt(8 * 3600).expect("UTC+8"))
+                t.with_timezone(&mr_domain::time::business_tz())
                     .format("%Y-%m-%d %H:%M")
                     .to_string()
             })
