@@ -10,11 +10,10 @@ use axum::Router;
 use chrono::{DateTime, Duration, Utc};
 use mr_domain::{ErrorCode, Money, Permission};
 use rust_decimal::Decimal;
-use serde::Deserialize;
 use serde_json::json;
 use uuid::Uuid;
 
-use mr_protocol::payments::{RechargeChannel, RechargeOptions, RechargeOrder};
+use mr_protocol::payments::{CreateRecharge, RechargeChannel, RechargeOptions, RechargeOrder};
 
 use super::alipay_client::ChannelError;
 use super::channel::Gateway;
@@ -58,18 +57,6 @@ async fn options(
         sandbox: c.sandbox,
         pay_within_minutes: PAY_WITHIN_MINUTES,
     }))
-}
-
-#[derive(Debug, Deserialize)]
-#[serde(deny_unknown_fields)]
-pub struct CreateOrder {
-    /// `alipay` or `wechat`.
-    pub channel: String,
-    /// Yuan, as a decimal string (`"100.00"`).
-    pub amount: String,
-    /// `qr` (default) or `page` (Alipay 电脑网站支付).
-    #[serde(default)]
-    pub mode: Option<String>,
 }
 
 fn invalid(field: &str, reason: &str) -> ApiError {
@@ -122,7 +109,7 @@ const COLUMNS: &str =
 async fn create(
     State(state): State<AppState>,
     user: AuthUser,
-    Json(req): Json<CreateOrder>,
+    Json(req): Json<CreateRecharge>,
 ) -> ApiResult<(StatusCode, Json<RechargeOrder>)> {
     user.require(Permission::OperatorSelfService)?;
     let amount = amount(&req.amount)?;
