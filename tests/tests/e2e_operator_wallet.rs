@@ -31,6 +31,29 @@ async fn balance(pool: &PgPool) -> anyhow::Result<Decimal> {
     )
 }
 
+/// Opens the export menu. The button is disabled while the page reloads after a filter
+/// change, and a click then opens nothing: click again until the menu shows.
+async fn open_export_menu(app: &App) -> anyhow::Result<()> {
+    for _ in 0..10 {
+        app.click("#ledger-export").await?;
+        for _ in 0..10 {
+            let shown = match app
+                .client
+                .find(fantoccini::Locator::Css("#ledger-export-csv"))
+                .await
+            {
+                Ok(e) => e.is_displayed().await.unwrap_or(false),
+                Err(_) => false,
+            };
+            if shown {
+                return Ok(());
+            }
+            tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+        }
+    }
+    anyhow::bail!("the export menu did not open")
+}
+
 async fn texts(app: &App, css: &str) -> anyhow::Result<Vec<String>> {
     let mut out = Vec::new();
     for e in app.client.find_all(fantoccini::Locator::Css(css)).await? {
@@ -186,7 +209,7 @@ async fn e2e_o06_recharge_through_the_sandbox_updates_balance_and_ledger_live(
         .await?;
     app.wait_text("#ledger-total-credits", |t| t.contains("150.00"))
         .await?;
-    app.click("#ledger-export").await?;
+    open_export_menu(&app).await?;
     app.click("#ledger-export-csv").await?;
     app.wait_for("#ledger-export-done").await?;
     let csv = std::fs::read_dir(app.export_dir())?
